@@ -1,0 +1,117 @@
+"""Scripted experts: closed-loop controllers that solve each skill from simulator ground truth.
+
+An expert is a generator of actions; the caller steps the simulator between actions, so the expert
+always sees the current state. Experts are for data generation and the scripted (oracle) executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from robot_bridge.sim import layout as L
+from robot_bridge.sim.tabletop import TabletopSim
+from skills.library import SkillCall
+
+OPEN, CLOSED = -1.0, 1.0
+# Gripper command that leaves each finger 2 cm from the centre: wide enough for the drawer handle
+# bar, narrow enough that the back finger fits between the bar and the drawer front.
+HANDLE_GRIP = 1.0 - 2 * 0.02 / L.FINGER_OPEN
+TRAVEL_Z = 0.15
+Point = Callable[[], np.ndarray]
+
+
+def move_to(sim: TabletopSim, goal: Point, grip: float, tol: float = 0.004, max_steps: int = 40):
+    """Drive the grasp point to `goal()` (re-read each step) with the gripper command `grip`."""
+    for _ in range(max_steps):
+        delta = goal() - sim.ee_pos()
+        if np.all(np.abs(delta) < tol):
+            return
+        yield np.array([*np.clip(delta / L.MAX_STEP, -1, 1), grip])
+
+
+def hold(grip: float, steps: int):
+    for _ in range(steps):
+        yield np.array([0.0, 0.0, 0.0, grip])
+
+
+def _pos(sim: TabletopSim, object_id: str) -> np.ndarray:
+    return np.array(sim.object_positions()[object_id])
+
+
+def _up(sim: TabletopSim, grip: float):
+    ee = sim.ee_pos()
+    yield from move_to(sim, lambda: np.array([ee[0], ee[1], TRAVEL_Z]), grip, tol=0.01)
+
+
+def _drop_point(sim: TabletopSim, call: SkillCall) -> np.ndarray:
+    if call.skill == "stack":
+        base = _pos(sim, call.args["base"])
+        return base + (0.0, 0.0, 2 * L.BLOCK_HALF + 0.008)
+    target = call.args["target"]
+    if target == "bowl":
+        return _pos(sim, "bowl") + (0.0, 0.0, L.BOWL_HEIGHT + 0.03)
+    if target == "bin":
+        return _pos(sim, "bin") + (0.0, 0.0, L.BIN_HEIGHT + 0.03)
+    cabinet = sim.data.body("cabinet").xpos
+    exposed_front = L.TRAY_Y[0] - sim.drawer_slide()
+    housing_front = -L.CABINET_HALF[1]
+    y = cabinet[1] + (exposed_front + housing_front) / 2
+    return np.array([cabinet[0], y, L.TRAY_RIM_Z + 0.03])
+
+
+def pick_and_drop(sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
+    """pick_place and stack: grasp the block, carry it above the goal, release."""
+    block = call.args["object"]
+    yield from _up(sim, OPEN)
+    yield from move_to(sim, lambda: _pos(sim, block) * (1, 1, 0) + (0, 0, TRAVEL_Z), OPEN)
+    yield from move_to(sim, lambda: _pos(sim, block), OPEN, tol=0.003)
+    yield from hold(CLOSED, 4)
+    yield from _up(sim, CLOSED)
+    drop = _drop_point(sim, call)
+    yield from move_to(sim, lambda: drop * (1, 1, 0) + (0, 0, TRAVEL_Z), CLOSED)
+    yield from move_to(sim, lambda: _drop_point(sim, call), CLOSED, tol=0.004)
+    yield from hold(OPEN, 3)
+    yield from _up(sim, OPEN)
+
+
+def slide_drawer(sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
+    """open_drawer and close_drawer: grip the handle bar and pull or push it."""
+    handle = lambda: _pos(sim, "drawer") + (0.0, -0.003, 0.0)  # noqa: E731  centre the gap finger
+    yield from _up(sim, HANDLE_GRIP)
+    yield from move_to(sim, lambda: handle() * (1, 1, 0) + (0, 0, TRAVEL_Z), HANDLE_GRIP)
+    yield from move_to(sim, handle, HANDLE_GRIP, tol=0.003)
+    yield from hold(CLOSED, 3)
+    travel = L.DRAWER_TRAVEL if call.skill == "open_drawer" else -L.DRAWER_TRAVEL
+    goal_y = sim.data.body("cabinet").xpos[1] + L.HANDLE_Y - (travel if travel > 0 else 0.0) - 0.004
+    if travel < 0:
+        goal_y = sim.data.body("cabinet").xpos[1] + L.HANDLE_Y + 0.004
+    start = handle()
+    yield from move_to(sim, lambda: np.array([start[0], goal_y, start[2]]), CLOSED, tol=0.006)
+    yield from hold(HANDLE_GRIP, 3)
+    yield from _up(sim, HANDLE_GRIP)
+
+
+def press_button(sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
+    """press_button: close the fingers, press down on the cap, come back up."""
+    button = lambda: _pos(sim, "button")  # noqa: E731
+    yield from _up(sim, CLOSED)
+    yield from move_to(sim, lambda: button() * (1, 1, 0) + (0, 0, TRAVEL_Z), CLOSED)
+    yield from move_to(sim, lambda: button() + (0, 0, 0.004), CLOSED, tol=0.004, max_steps=15)
+    yield from hold(CLOSED, 2)
+    yield from _up(sim, CLOSED)
+
+
+EXPERTS = {
+    "pick_place": pick_and_drop,
+    "stack": pick_and_drop,
+    "open_drawer": slide_drawer,
+    "close_drawer": slide_drawer,
+    "press_button": press_button,
+}
+
+
+def expert_actions(sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
+    """The scripted expert for `call`, as a generator of actions (one per control step)."""
+    return EXPERTS[call.skill](sim, call)

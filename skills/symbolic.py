@@ -1,0 +1,78 @@
+"""Symbolic preconditions and effects of skills, used to order a plan and to pick feasible tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from skills.library import SkillCall
+from skills.scene import Scene
+
+
+@dataclass(frozen=True)
+class SymbolicState:
+    """The facts skills read and change: drawer, light, and where each block is."""
+
+    drawer_open: bool
+    light_on: bool
+    placement: dict[str, tuple[str, str]] = field(default_factory=dict)  # block -> (relation, other)
+
+    @classmethod
+    def from_scene(cls, scene: Scene) -> SymbolicState:
+        return cls(
+            drawer_open=scene.drawer_open,
+            light_on=scene.light_on,
+            placement={block: (rel, other) for rel, block, other in scene.relations},
+        )
+
+    def is_clear(self, block: str) -> bool:
+        """Nothing rests on the block."""
+        return all(p != ("on", block) for p in self.placement.values())
+
+    def is_reachable(self, block: str) -> bool:
+        """Not shut away in a closed drawer (directly or under a stack in it)."""
+        rel, other = self.placement.get(block, ("on", "table"))
+        if rel == "in" and other == "drawer":
+            return self.drawer_open
+        if rel == "on" and other in self.placement:
+            return self.is_reachable(other)
+        return True
+
+
+def unmet_preconditions(call: SkillCall, state: SymbolicState) -> list[str]:
+    """Why `call` cannot run now, as readable reasons; empty when it can."""
+    reasons: list[str] = []
+    args = call.args
+    if call.skill in ("pick_place", "stack"):
+        for role in ("object", "base") if call.skill == "stack" else ("object",):
+            block = args[role]
+            if block not in state.placement:
+                reasons.append(f"the {block} is not in the scene")
+            elif not state.is_clear(block):
+                reasons.append(f"something is on top of the {block}")
+            elif not state.is_reachable(block):
+                reasons.append(f"the {block} is inside the closed drawer")
+    if call.skill == "pick_place" and args["target"] == "drawer" and not state.drawer_open:
+        reasons.append("the drawer must be open")
+    if call.skill == "open_drawer" and state.drawer_open:
+        reasons.append("the drawer is already open")
+    if call.skill == "close_drawer" and not state.drawer_open:
+        reasons.append("the drawer is already closed")
+    return reasons
+
+
+def apply_effects(call: SkillCall, state: SymbolicState) -> SymbolicState:
+    """The state after `call` succeeds."""
+    placement = dict(state.placement)
+    if call.skill == "pick_place":
+        placement[call.args["object"]] = ("in", call.args["target"])
+        return replace(state, placement=placement)
+    if call.skill == "stack":
+        placement[call.args["object"]] = ("on", call.args["base"])
+        return replace(state, placement=placement)
+    if call.skill == "open_drawer":
+        return replace(state, drawer_open=True)
+    if call.skill == "close_drawer":
+        return replace(state, drawer_open=False)
+    if call.skill == "press_button":
+        return replace(state, light_on=not state.light_on)
+    raise ValueError(f"no effects known for skill {call.skill!r}")
