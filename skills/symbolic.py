@@ -76,3 +76,39 @@ def apply_effects(call: SkillCall, state: SymbolicState) -> SymbolicState:
     if call.skill == "press_button":
         return replace(state, light_on=not state.light_on)
     raise ValueError(f"no effects known for skill {call.skill!r}")
+
+
+def candidate_calls(objects: list[str]) -> list[SkillCall]:
+    """Every well-formed call over the given object ids, in a fixed order."""
+    from skills.vocabulary import BLOCKS
+
+    blocks = [b for b in BLOCKS if b in objects]
+    calls = [
+        SkillCall(skill="pick_place", args={"object": b, "target": t})
+        for b in blocks
+        for t in ("bowl", "bin", "drawer")
+    ]
+    calls += [
+        SkillCall(skill="stack", args={"object": a, "base": b})
+        for a in blocks
+        for b in blocks
+        if a != b
+    ]
+    calls += [SkillCall(skill=s) for s in ("open_drawer", "close_drawer", "press_button")]
+    return calls
+
+
+def feasible_calls(scene: Scene) -> list[SkillCall]:
+    """Calls whose preconditions hold in `scene` and whose goal is not already true."""
+    state = SymbolicState.from_scene(scene)
+    out = []
+    for call in candidate_calls(scene.blocks()):
+        if unmet_preconditions(call, state):
+            continue
+        if call.skill in ("pick_place", "stack"):
+            goal = ("in", call.args["target"]) if call.skill == "pick_place" else None
+            goal = goal or ("on", call.args["base"])
+            if state.placement.get(call.args["object"]) == goal:
+                continue
+        out.append(call)
+    return out
