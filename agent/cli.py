@@ -1,0 +1,182 @@
+"""The `reverie` command line. Heavy modules are imported inside commands so `--help` is fast."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+app = typer.Typer(
+    help="Reverie: an orchestration agent for household robots.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+eval_app = typer.Typer(help="Evaluate executors on seeded task suites.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+try:  # the bridge commands live with the bridge
+    from robot_bridge.cli import bridge_app
+
+    app.add_typer(bridge_app, name="bridge")
+except ImportError:  # pragma: no cover - bridge not installed in this build
+    pass
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(code)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from robot_bridge.sim.tabletop import InvalidActionError
+    from skills.library import SkillError
+    from worldmodel.data.lerobot_v3 import DatasetError
+
+    return (SkillError, DatasetError, InvalidActionError, ValueError, FileNotFoundError)
+
+
+def _progress():
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+
+
+@app.command()
+def scene(
+    seed: Annotated[int, typer.Option(help="Scene seed.")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print the ground-truth scene of a seed (objects, drawer, light, relations)."""
+    from robot_bridge.sim.tabletop import TabletopSim
+
+    if seed < 0:
+        fail(f"--seed must be >= 0; got {seed}")
+    sim = TabletopSim(image_size=16)
+    sim.reset(seed)
+    s = sim.scene()
+    if as_json:
+        print(s.model_dump_json())
+        return
+    typer.echo(f"scene {seed}: drawer {'open' if s.drawer_open else 'closed'}, light {'on' if s.light_on else 'off'}")
+    for o in s.objects:
+        typer.echo(f"  {o.id:<13} at ({o.position[0]:+.3f}, {o.position[1]:+.3f}, {o.position[2]:+.3f})")
+    for rel, a, b in s.relations:
+        typer.echo(f"  {a} {rel} {b}")
+
+
+@app.command()
+def datagen(
+    episodes: Annotated[int, typer.Option(help="Training episodes to record.")],
+    out: Annotated[Path, typer.Option(help="Output directory (train/, test/, holdout/ inside).")],
+    workers: Annotated[int, typer.Option(help="Parallel worker processes.")] = 1,
+    seed: Annotated[int, typer.Option(help="Base seed; every episode is deterministic in it.")] = 0,
+    image_size: Annotated[int, typer.Option(help="Camera frame size in pixels.")] = 64,
+    failure_fraction: Annotated[float, typer.Option(help="Share of deliberate failures.")] = 0.3,
+    test_episodes: Annotated[int | None, typer.Option(help="Seen-composition test episodes [episodes/10].")] = None,
+    holdout_episodes: Annotated[int | None, typer.Option(help="Held-out-composition episodes [episodes/10].")] = None,
+    holdout_config: Annotated[Path | None, typer.Option(help="JSON of held-out compositions.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record expert and failure episodes as LeRobot v3.0 datasets; re-running resumes."""
+    from pydantic import ValidationError
+
+    from worldmodel.data.datagen import DatagenConfig, run_datagen
+
+    try:
+        extra = {"holdout_config": holdout_config} if holdout_config else {}
+        cfg = DatagenConfig(
+            episodes=episodes, out=out, workers=workers, seed=seed, image_size=image_size,
+            failure_fraction=failure_fraction, test_episodes=test_episodes,
+            holdout_episodes=holdout_episodes, **extra,
+        )
+    except ValidationError as exc:
+        fail("; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in exc.errors()))
+    with _progress() as progress:
+        task = progress.add_task("recording episodes", total=None)
+
+        def started(todo: int, done: int) -> None:
+            progress.update(task, total=todo + done, completed=done)
+
+        try:
+            summary = run_datagen(cfg, on_episode=lambda *_: progress.advance(task), on_start=started)
+        except _user_errors() as exc:
+            fail(str(exc))
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        for split, s in summary["splits"].items():
+            typer.echo(f"{split:>8}: {s['episodes']} episodes, {s['frames']} frames, success rate {s['success_rate']}")
+        typer.echo(f"written to {out}")
+
+
+@eval_app.command("skills")
+def eval_skills_cmd(
+    executor: Annotated[str, typer.Option(help="Who acts: scripted (oracle) or random.")] = "scripted",
+    episodes: Annotated[int, typer.Option(help="Seeded scenes per skill kind.")] = 20,
+    seed: Annotated[int, typer.Option(help="Base seed.")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Success rate of an executor per skill kind, judged by the simulator's predicates."""
+    from evals.skills_eval import EXECUTORS, eval_skills
+    from skills.library import SKILL_KINDS
+
+    if executor not in EXECUTORS:
+        fail(f"unknown executor {executor!r}; valid executors: {', '.join(EXECUTORS)}")
+    if episodes < 1:
+        fail(f"--episodes must be >= 1; got {episodes}")
+    with _progress() as progress:
+        task = progress.add_task(f"eval {executor}", total=episodes * len(SKILL_KINDS))
+        result = eval_skills(executor, episodes, seed, on_episode=lambda *_: progress.advance(task))
+    if as_json:
+        print(json.dumps(result))
+        return
+    for kind, r in result["skills"].items():
+        typer.echo(f"{kind:<14} {r['success_rate']:6.1%}  ({r['episodes']} episodes)")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Run directory for the video and summary.")] = Path("runs/demo"),
+    seed: Annotated[int | None, typer.Option(help="Scene seed [first with a red block and a closed drawer].")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run a scripted three-step chore in the simulator and write an MP4 of it."""
+    from agent.demo import run_demo
+
+    try:
+        summary = run_demo(out, seed)
+    except _user_errors() as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(summary))
+        return
+    typer.echo(f"chore: {summary['chore']} (scene {summary['seed']})")
+    for step in summary["plan"]:
+        mark = "ok" if step["success"] else "FAILED"
+        typer.echo(f"  {step['instruction']:<40} {mark}")
+    typer.echo(f"video: {summary['video']}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.secho("interrupted; re-run the same command to continue where it stopped", err=True)
+        sys.exit(130)

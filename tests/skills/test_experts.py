@@ -1,0 +1,37 @@
+import numpy as np
+
+from evals.skills_eval import eval_skills
+from skills.captions import Captioner
+from skills.experts import expert_actions
+from skills.library import SkillCall
+
+
+def test_scripted_experts_succeed_on_95_percent_of_100_seeded_episodes():
+    result = eval_skills("scripted", episodes=100, seed=0)
+    for kind, r in result["skills"].items():
+        assert r["episodes"] == 100
+        assert r["success_rate"] >= 0.95, (kind, r)
+
+
+def test_random_actions_rarely_succeed():
+    result = eval_skills("random", episodes=5, seed=0, kinds=("pick_place", "stack"))
+    assert all(r["success_rate"] <= 0.2 for r in result["skills"].values())
+
+
+def test_captions_follow_the_state(sim):
+    sim.reset(0)
+    block = sim.scene().blocks()[0]
+    captioner = Captioner()
+    captioner.update(sim, 0)
+    call = SkillCall(skill="pick_place", args={"object": block, "target": "bowl"})
+    for i, a in enumerate(expert_actions(sim, call), start=1):
+        sim.step(a)
+        captioner.update(sim, i)
+    name = block.replace("_", " ")
+    texts = [c.text for c in captioner.captions]
+    expected = [f"gripper moves above the {name}", f"gripper closes on the {name}",
+                f"gripper lifts the {name}", f"gripper releases the {name}", f"the {name} lands in the bowl"]
+    positions = [texts.index(e) for e in expected]
+    assert positions == sorted(positions), texts
+    times = [c.t for c in captioner.captions]
+    assert times == sorted(times) and np.isclose(captioner.captions[1].t, captioner.captions[1].frame / 10)
