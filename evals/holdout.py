@@ -17,7 +17,10 @@ class HoldoutConfig(BaseModel):
     held_out: list[SkillCall]
 
     def contains(self, call: SkillCall) -> bool:
-        return any(h.skill == call.skill and h.args == call.args for h in self.held_out)
+        return self.contains_args(call.skill, call.args)
+
+    def contains_args(self, skill: str, args: dict[str, str]) -> bool:
+        return any(h.skill == skill and h.args == args for h in self.held_out)
 
 
 def load_holdout(path: Path | str = DEFAULT_HOLDOUT) -> HoldoutConfig:

@@ -1,0 +1,63 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REVERIE = [sys.executable, "-m", "agent"]
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([*REVERIE, *args], capture_output=True, text=True, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_scene_json_shape():
+    scene = json.loads(run("scene", "--seed", "7", "--json").stdout)
+    assert scene["seed"] == 7 and isinstance(scene["drawer_open"], bool)
+    assert isinstance(scene["light_on"], bool)
+    blocks = [o["id"] for o in scene["objects"] if o["id"].endswith("_block")]
+    assert sorted(r[1] for r in scene["relations"]) == sorted(blocks)
+    assert all(len(o["position"]) == 3 for o in scene["objects"])
+
+
+def test_eval_skills_scripted_json():
+    result = json.loads(run("eval", "skills", "--executor", "scripted", "--episodes", "2", "--json").stdout)
+    assert result["executor"] == "scripted" and result["episodes"] == 2
+    assert set(result["skills"]) == {"pick_place", "stack", "open_drawer", "close_drawer", "press_button"}
+    assert all(r["episodes"] == 2 and 0 <= r["success_rate"] <= 1 for r in result["skills"].values())
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["eval", "skills", "--executor", "telepathy"], "valid executors: scripted, random"),
+        (["scene", "--seed", "-1"], "--seed must be >= 0"),
+        (["datagen", "--episodes", "0", "--out", "/tmp/x"], "--episodes"),
+    ],
+)
+def test_bad_input_gets_clear_error(args, message):
+    proc = run(*args, check=False)
+    assert proc.returncode != 0 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_datagen_cli_writes_and_resumes(tmp_path: Path):
+    args = ["datagen", "--episodes", "3", "--out", str(tmp_path), "--image-size", "32",
+            "--test-episodes", "1", "--holdout-episodes", "1", "--json"]
+    first = json.loads(run(*args).stdout)
+    assert first["splits"]["train"]["episodes"] == 3 and first["recorded_now"] == 5
+    again = json.loads(run(*args).stdout)
+    assert again["recorded_now"] == 0 and again["resumed_from"] == 5
+    proc = run(*args[:-1], "--seed", "9", check=False)
+    assert proc.returncode != 0 and "different seed" in proc.stderr
+
+
+def test_demo_writes_a_video(tmp_path: Path):
+    summary = json.loads(run("demo", "--out", str(tmp_path), "--json").stdout)
+    assert summary["success"] and len(summary["plan"]) == 3
+    video = Path(summary["video"])
+    assert video.exists() and video.stat().st_size > 10_000
+    assert ["in", "red_block", "drawer"] in [list(r) for r in summary["final_scene"]["relations"]]

@@ -1,0 +1,126 @@
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from evals.holdout import load_holdout
+from worldmodel.data import lerobot_v3 as fmt
+from worldmodel.data.datagen import DatagenConfig, run_datagen
+from worldmodel.data.reader import EpisodeDataset
+
+
+def _config(out: Path, **kw) -> DatagenConfig:
+    base = dict(episodes=10, out=out, workers=1, seed=3, image_size=32, test_episodes=3,
+                holdout_episodes=4, failure_fraction=0.4)
+    return DatagenConfig(**{**base, **kw})
+
+
+def _digest(root: Path) -> dict[str, str]:
+    """Content hashes of every data file of a dataset (metadata included)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix in (".parquet", ".json", ".mp4") and ".staging" not in p.parts:
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    out = tmp_path_factory.mktemp("data")
+    summary = run_datagen(_config(out, workers=2))
+    return out, summary
+
+
+def test_layout_is_lerobot_v3(dataset):
+    out, summary = dataset
+    root = out / "train"
+    info = json.loads((root / "meta/info.json").read_text())
+    assert info["codebase_version"] == "v3.0" and info["fps"] == 10
+    assert info["total_episodes"] == 10 and summary["splits"]["train"]["episodes"] == 10
+    assert info["features"][fmt.VIDEO_KEY]["info"]["video.codec"] == "h264"
+    assert set(json.loads((root / "meta/stats.json").read_text())) >= {"action", "observation.state", fmt.VIDEO_KEY}
+    episodes = pq.read_table(root / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert [e["episode_index"] for e in episodes] == list(range(10))
+    total = 0
+    for e in episodes:
+        assert e["dataset_from_index"] == total
+        total = e["dataset_to_index"]
+        data = pq.read_table(root / fmt.DATA_PATH.format(**fmt.chunk_of(e["episode_index"]))).to_pydict()
+        assert data["index"][0] == e["dataset_from_index"] and len(data["index"]) == e["length"]
+        assert np.allclose(data["timestamp"], np.arange(e["length"]) / 10)
+    assert total == info["total_frames"]
+    tasks = pq.read_table(root / "meta/tasks.parquet")
+    pandas_meta = json.loads(tasks.schema.metadata[b"pandas"])  # lerobot reads tasks via pandas
+    assert pandas_meta["index_columns"] == ["__index_level_0__"]
+    assert tasks.num_rows == info["total_tasks"]
+    assert all(isinstance(t, str) for t in tasks.column("__index_level_0__").to_pylist())
+
+
+def test_reader_loads_frames_actions_and_labels(dataset):
+    out, _ = dataset
+    ds = EpisodeDataset(out / "train")
+    ep = ds[0]
+    assert ep.frames.shape[1:] == (32, 32, 3) and ep.frames.dtype == np.uint8
+    assert len(ep.frames) == len(ep.actions) == len(ep.states)
+    assert np.all(np.abs(ep.actions) <= 1.0)
+    assert ep.instruction and ep.captions and all("text" in c and "t" in c for c in ep.captions)
+    labels = [(e.success, e.failure_mode) for e in ds]
+    assert any(not ok for ok, _ in labels) and any(ok for ok, _ in labels)
+    assert all(not ok for ok, mode in labels if mode in ("wrong_target", "early_stop"))
+
+
+def test_held_out_compositions_only_in_holdout_split(dataset):
+    out, _ = dataset
+    holdout = load_holdout()
+    def calls(split):
+        rows = pq.read_table(out / split / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+        return [(r["skill"], json.loads(r["args"])) for r in rows]
+    for split in ("train", "test"):
+        assert not any(holdout.contains_args(s, a) for s, a in calls(split))
+    assert all(holdout.contains_args(s, a) for s, a in calls("holdout"))
+
+
+def test_interrupted_run_resumes_to_identical_files(tmp_path, dataset):
+    reference, _ = dataset
+    out = tmp_path / "resumed"
+    seen = []
+
+    def crash_after_four(split, index, success):
+        seen.append(index)
+        if len(seen) == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_datagen(_config(out), on_episode=crash_after_four)
+    assert not (out / "train/meta/info.json").exists()
+    summary = run_datagen(_config(out))
+    assert summary["resumed_from"] == 4 and summary["recorded_now"] == 17 - 4
+    assert _digest(out / "train") == _digest(reference / "train")
+    again = run_datagen(_config(out))
+    assert again["recorded_now"] == 0
+
+
+def test_changed_options_on_resume_are_refused(tmp_path):
+    run_datagen(_config(tmp_path, episodes=1, test_episodes=0, holdout_episodes=0))
+    with pytest.raises(ValueError, match="different seed"):
+        run_datagen(_config(tmp_path, episodes=1, test_episodes=0, holdout_episodes=0, seed=4))
+
+
+def test_corrupt_files_are_named(tmp_path):
+    run_datagen(_config(tmp_path, episodes=2, test_episodes=0, holdout_episodes=0))
+    root = tmp_path / "train"
+    data = root / fmt.DATA_PATH.format(**fmt.chunk_of(1))
+    data.write_bytes(data.read_bytes()[:50])
+    with pytest.raises(fmt.DatasetError, match=str(data)):
+        EpisodeDataset(root)[1]
+    video = root / fmt.VIDEO_PATH.format(video_key=fmt.VIDEO_KEY, **fmt.chunk_of(0))
+    video.write_bytes(b"not a video")
+    with pytest.raises(fmt.DatasetError, match=str(video)):
+        EpisodeDataset(root)[0]
+    marker = root / ".staging" / "episode_000000.json"
+    marker.write_text("{broken")
+    with pytest.raises(fmt.DatasetError, match=str(marker)):
+        run_datagen(_config(tmp_path, episodes=2, test_episodes=0, holdout_episodes=0))
