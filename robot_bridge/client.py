@@ -211,7 +211,8 @@ class RobotClient:
     ) -> Iterator[Observation]:
         """Observations at `rate_hz`; the stream ends after `max_count` or `duration_s` seconds."""
         if duration_s is None:
-            duration_s = max_count / rate_hz + self.timeout if max_count else 3600.0
+            bounded = max_count and rate_hz > 0  # the server judges the rate; no division by 0
+            duration_s = max_count / rate_hz + self.timeout if bounded else 3600.0
         request = pb.StreamObservationsRequest(
             rate_hz=rate_hz, max_count=max_count, encoding=_encoding(encoding)
         )
