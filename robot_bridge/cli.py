@@ -160,6 +160,7 @@ def _print_info(data: dict) -> None:
 
 def _configure_logging(json_lines: bool) -> None:
     import logging
+    import sys
 
     import structlog
 
@@ -173,4 +174,5 @@ def _configure_logging(json_lines: bool) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),  # stdout stays for data
     )

@@ -305,6 +305,7 @@ class ControlSession:
         self._granted = threading.Event()
         self._finished = threading.Event()
         self._silenced = threading.Event()
+        self._settled = threading.Event()
         self._error: BridgeError | None = None
         self.session_id = ""
         self.heartbeat_interval_s = 0.05
@@ -315,7 +316,8 @@ class ControlSession:
             self._request_iter(), timeout=SESSION_TIMEOUT_S, metadata=client._metadata
         )
         threading.Thread(target=self._read, name="control-reader", daemon=True).start()
-        if not self._granted.wait(timeout):
+        self._settled.wait(timeout)  # granted, refused, or no answer
+        if not self._granted.is_set():
             self._call.cancel()
             self._finished.wait(1.0)
             raise self._error or RobotUnavailableError(
@@ -401,6 +403,7 @@ class ControlSession:
                     self.heartbeat_interval_s = resp.granted.heartbeat_interval_ms / 1000
                     self.last_ack = time.monotonic()
                     self._granted.set()
+                    self._settled.set()
                 elif kind == "heartbeat_ack":
                     self.last_ack = time.monotonic()
                     self.estopped = resp.heartbeat_ack.estopped
@@ -415,6 +418,7 @@ class ControlSession:
                     "the control session is closed; open a new one with `client.control()`"
                 )
             self._finished.set()
+            self._settled.set()
             self._requests.put(_CLOSE)
 
     def _heartbeat(self) -> None:
