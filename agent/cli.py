@@ -46,7 +46,13 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 def _progress():
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
         TextColumn("{task.description}"),
@@ -74,9 +80,13 @@ def scene(
     if as_json:
         print(s.model_dump_json())
         return
-    typer.echo(f"scene {seed}: drawer {'open' if s.drawer_open else 'closed'}, light {'on' if s.light_on else 'off'}")
+    typer.echo(
+        f"scene {seed}: drawer {'open' if s.drawer_open else 'closed'}, light {'on' if s.light_on else 'off'}"
+    )
     for o in s.objects:
-        typer.echo(f"  {o.id:<13} at ({o.position[0]:+.3f}, {o.position[1]:+.3f}, {o.position[2]:+.3f})")
+        typer.echo(
+            f"  {o.id:<13} at ({o.position[0]:+.3f}, {o.position[1]:+.3f}, {o.position[2]:+.3f})"
+        )
     for rel, a, b in s.relations:
         typer.echo(f"  {a} {rel} {b}")
 
@@ -89,9 +99,15 @@ def datagen(
     seed: Annotated[int, typer.Option(help="Base seed; every episode is deterministic in it.")] = 0,
     image_size: Annotated[int, typer.Option(help="Camera frame size in pixels.")] = 64,
     failure_fraction: Annotated[float, typer.Option(help="Share of deliberate failures.")] = 0.3,
-    test_episodes: Annotated[int | None, typer.Option(help="Seen-composition test episodes [episodes/10].")] = None,
-    holdout_episodes: Annotated[int | None, typer.Option(help="Held-out-composition episodes [episodes/10].")] = None,
-    holdout_config: Annotated[Path | None, typer.Option(help="JSON of held-out compositions.")] = None,
+    test_episodes: Annotated[
+        int | None, typer.Option(help="Seen-composition test episodes [episodes/10].")
+    ] = None,
+    holdout_episodes: Annotated[
+        int | None, typer.Option(help="Held-out-composition episodes [episodes/10].")
+    ] = None,
+    holdout_config: Annotated[
+        Path | None, typer.Option(help="JSON of held-out compositions.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record expert and failure episodes as LeRobot v3.0 datasets; re-running resumes."""
@@ -102,12 +118,23 @@ def datagen(
     try:
         extra = {"holdout_config": holdout_config} if holdout_config else {}
         cfg = DatagenConfig(
-            episodes=episodes, out=out, workers=workers, seed=seed, image_size=image_size,
-            failure_fraction=failure_fraction, test_episodes=test_episodes,
-            holdout_episodes=holdout_episodes, **extra,
+            episodes=episodes,
+            out=out,
+            workers=workers,
+            seed=seed,
+            image_size=image_size,
+            failure_fraction=failure_fraction,
+            test_episodes=test_episodes,
+            holdout_episodes=holdout_episodes,
+            **extra,
         )
     except ValidationError as exc:
-        fail("; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in exc.errors()))
+        fail(
+            "; ".join(
+                f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}"
+                for e in exc.errors()
+            )
+        )
     with _progress() as progress:
         task = progress.add_task("recording episodes", total=None)
 
@@ -115,20 +142,26 @@ def datagen(
             progress.update(task, total=todo + done, completed=done)
 
         try:
-            summary = run_datagen(cfg, on_episode=lambda *_: progress.advance(task), on_start=started)
+            summary = run_datagen(
+                cfg, on_episode=lambda *_: progress.advance(task), on_start=started
+            )
         except _user_errors() as exc:
             fail(str(exc))
     if as_json:
         print(json.dumps(summary))
     else:
         for split, s in summary["splits"].items():
-            typer.echo(f"{split:>8}: {s['episodes']} episodes, {s['frames']} frames, success rate {s['success_rate']}")
+            typer.echo(
+                f"{split:>8}: {s['episodes']} episodes, {s['frames']} frames, success rate {s['success_rate']}"
+            )
         typer.echo(f"written to {out}")
 
 
 @eval_app.command("skills")
 def eval_skills_cmd(
-    executor: Annotated[str, typer.Option(help="Who acts: scripted (oracle) or random.")] = "scripted",
+    executor: Annotated[
+        str, typer.Option(help="Who acts: scripted (oracle) or random.")
+    ] = "scripted",
     episodes: Annotated[int, typer.Option(help="Seeded scenes per skill kind.")] = 20,
     seed: Annotated[int, typer.Option(help="Base seed.")] = 0,
     as_json: JsonFlag = False,
@@ -153,8 +186,12 @@ def eval_skills_cmd(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Run directory for the video and summary.")] = Path("runs/demo"),
-    seed: Annotated[int | None, typer.Option(help="Scene seed [first with a red block and a closed drawer].")] = None,
+    out: Annotated[Path, typer.Option(help="Run directory for the video and summary.")] = Path(
+        "runs/demo"
+    ),
+    seed: Annotated[
+        int | None, typer.Option(help="Scene seed [first with a red block and a closed drawer].")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run a scripted three-step chore in the simulator and write an MP4 of it."""

@@ -37,19 +37,34 @@ def run_demo(out: Path, seed: int | None = None, image_size: int = 256) -> dict:
     sim = TabletopSim(image_size=image_size)
     sim.reset(seed)
     if "red_block" not in sim.scene().blocks():
-        raise ValueError(f"scene {seed} has no red_block; blocks here: {', '.join(sim.scene().blocks())}")
+        raise ValueError(
+            f"scene {seed} has no red_block; blocks here: {', '.join(sim.scene().blocks())}"
+        )
     frames, steps = [sim.render()], []
     for call in PLAN:
         start = sim.scene()
         for action in expert_actions(sim, call):
             sim.step(action)
             frames.append(sim.render())
-        steps.append({"skill": call.skill, "args": call.args, "instruction": call.instruction(),
-                      "success": is_success(call, sim.scene(), start)})
+        steps.append(
+            {
+                "skill": call.skill,
+                "args": call.args,
+                "instruction": call.instruction(),
+                "success": is_success(call, sim.scene(), start),
+            }
+        )
     out.mkdir(parents=True, exist_ok=True)
     video = out / "chore.mp4"
     encode_mp4(video, np.stack(frames))
-    summary = {"chore": CHORE, "seed": seed, "plan": steps, "success": all(s["success"] for s in steps),
-               "video": str(video), "frames": len(frames), "final_scene": sim.scene().model_dump()}
+    summary = {
+        "chore": CHORE,
+        "seed": seed,
+        "plan": steps,
+        "success": all(s["success"] for s in steps),
+        "video": str(video),
+        "frames": len(frames),
+        "final_scene": sim.scene().model_dump(),
+    }
     atomic_write_bytes(out / "summary.json", json.dumps(summary, indent=2).encode())
     return summary

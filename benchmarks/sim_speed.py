@@ -46,7 +46,9 @@ def steps_per_second(image_size: int, render: bool, steps: int, repeats: int) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--episodes", type=int, default=1000, help="episodes to record (0 skips)")
@@ -69,13 +71,20 @@ def main() -> None:
         rates = steps_per_second(size, render=True, steps=args.steps, repeats=args.repeats)
         median = statistics.median(rates)
         result[f"render_{size}_steps_per_s"] = round(median, 1)
-        result[f"render_{size}_vs_physics_only"] = round(median / result["physics_only_steps_per_s"], 3)
+        result[f"render_{size}_vs_physics_only"] = round(
+            median / result["physics_only_steps_per_s"], 3
+        )
     result["target_64_steps_per_s"] = 200
     result["meets_target"] = result["render_64_steps_per_s"] >= 200
     if args.episodes:
         with tempfile.TemporaryDirectory() as tmp:
-            cfg = DatagenConfig(episodes=args.episodes, out=Path(tmp), workers=args.workers,
-                                test_episodes=0, holdout_episodes=0)
+            cfg = DatagenConfig(
+                episodes=args.episodes,
+                out=Path(tmp),
+                workers=args.workers,
+                test_episodes=0,
+                holdout_episodes=0,
+            )
             t0 = time.perf_counter()
             summary = run_datagen(cfg)
             elapsed = time.perf_counter() - t0

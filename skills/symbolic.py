@@ -14,7 +14,9 @@ class SymbolicState:
 
     drawer_open: bool
     light_on: bool
-    placement: dict[str, tuple[str, str]] = field(default_factory=dict)  # block -> (relation, other)
+    placement: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # block -> (relation, other)
 
     @classmethod
     def from_scene(cls, scene: Scene) -> SymbolicState:

@@ -85,7 +85,10 @@ class TabletopEnv(gym.Env):
     def step(self, action):
         applied, clipped = self.sim.step(action)
         obs = self.sim.observe()
-        info: dict[str, Any] = {"action_clipped": clipped, "applied_action": applied.astype(np.float32)}
+        info: dict[str, Any] = {
+            "action_clipped": clipped,
+            "applied_action": applied.astype(np.float32),
+        }
         reward, terminated = 0.0, False
         if self.task is not None:
             success = is_success(self.task, self.sim.scene(), self._start_scene)

@@ -59,7 +59,9 @@ class TabletopSim:
         if not 16 <= image_size <= 512:
             raise ValueError(f"image_size must be between 16 and 512 pixels; got {image_size}")
         self.image_size = image_size
-        self.model = mujoco.MjModel.from_xml_string(build_mjcf(image_size=image_size, shadows=shadows))
+        self.model = mujoco.MjModel.from_xml_string(
+            build_mjcf(image_size=image_size, shadows=shadows)
+        )
         self.data = mujoco.MjData(self.model)
         self._renderer: mujoco.Renderer | None = None
         m = self.model
@@ -262,14 +264,18 @@ class TabletopSim:
         held = next((b for rel, b, _ in relations if rel == "held"), None)
         return Scene(
             seed=self.layout.seed,
-            objects=[ObjectState(id=k, position=_round(v)) for k, v in self.object_positions().items()],
+            objects=[
+                ObjectState(id=k, position=_round(v)) for k, v in self.object_positions().items()
+            ],
             drawer_open=self.drawer_slide() >= L.DRAWER_OPEN_AT,
             light_on=self.light_on,
             relations=relations,
             drawer_slide=round(self.drawer_slide(), 4),
             button_presses=self.button_presses,
             gripper=GripperState(
-                position=_round(self.ee_pos()), opening=round(self.gripper_opening(), 3), holding=held
+                position=_round(self.ee_pos()),
+                opening=round(self.gripper_opening(), 3),
+                holding=held,
             ),
         )
 

@@ -25,10 +25,20 @@ def test_scene_json_shape():
 
 
 def test_eval_skills_scripted_json():
-    result = json.loads(run("eval", "skills", "--executor", "scripted", "--episodes", "2", "--json").stdout)
+    result = json.loads(
+        run("eval", "skills", "--executor", "scripted", "--episodes", "2", "--json").stdout
+    )
     assert result["executor"] == "scripted" and result["episodes"] == 2
-    assert set(result["skills"]) == {"pick_place", "stack", "open_drawer", "close_drawer", "press_button"}
-    assert all(r["episodes"] == 2 and 0 <= r["success_rate"] <= 1 for r in result["skills"].values())
+    assert set(result["skills"]) == {
+        "pick_place",
+        "stack",
+        "open_drawer",
+        "close_drawer",
+        "press_button",
+    }
+    assert all(
+        r["episodes"] == 2 and 0 <= r["success_rate"] <= 1 for r in result["skills"].values()
+    )
 
 
 @pytest.mark.parametrize(
@@ -45,8 +55,20 @@ def test_bad_input_gets_clear_error(args, message):
 
 
 def test_datagen_cli_writes_and_resumes(tmp_path: Path):
-    args = ["datagen", "--episodes", "3", "--out", str(tmp_path), "--image-size", "32",
-            "--test-episodes", "1", "--holdout-episodes", "1", "--json"]
+    args = [
+        "datagen",
+        "--episodes",
+        "3",
+        "--out",
+        str(tmp_path),
+        "--image-size",
+        "32",
+        "--test-episodes",
+        "1",
+        "--holdout-episodes",
+        "1",
+        "--json",
+    ]
     first = json.loads(run(*args).stdout)
     assert first["splits"]["train"]["episodes"] == 3 and first["recorded_now"] == 5
     again = json.loads(run(*args).stdout)

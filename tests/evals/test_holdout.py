@@ -18,8 +18,12 @@ def test_default_holdout_is_valid():
     [
         ("{not json", "invalid"),
         (json.dumps({"held_out": [{"skill": "juggle", "args": {}}]}), "valid skills"),
-        (json.dumps({"held_out": [{"skill": "pick_place", "args": {"object": "cup", "target": "bowl"}}]}),
-         "valid object ids"),
+        (
+            json.dumps(
+                {"held_out": [{"skill": "pick_place", "args": {"object": "cup", "target": "bowl"}}]}
+            ),
+            "valid object ids",
+        ),
     ],
 )
 def test_bad_holdout_config_names_file(tmp_path, content, message):

@@ -107,7 +107,9 @@ def test_each_block_has_exactly_one_relation(sim):
 def test_released_block_falls_under_gravity(sim):
     sim.reset(0)
     block = sim.scene().blocks()[0]
-    for a in expert_actions(sim, SkillCall(skill="pick_place", args={"object": block, "target": "bowl"})):
+    for a in expert_actions(
+        sim, SkillCall(skill="pick_place", args={"object": block, "target": "bowl"})
+    ):
         sim.step(a)
         if sim.held_block() == block and sim.object_positions()[block][2] > 0.1:
             break
@@ -140,7 +142,9 @@ def test_perceived_objects_hide_blocks_in_a_closed_drawer(sim):
         if sim.scene().drawer_open:
             break
     block = sim.scene().blocks()[0]
-    for a in expert_actions(sim, SkillCall(skill="pick_place", args={"object": block, "target": "drawer"})):
+    for a in expert_actions(
+        sim, SkillCall(skill="pick_place", args={"object": block, "target": "drawer"})
+    ):
         sim.step(a)
     assert block in sim.observe().objects
     for a in expert_actions(sim, SkillCall(skill="close_drawer")):

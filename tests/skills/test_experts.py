@@ -29,9 +29,16 @@ def test_captions_follow_the_state(sim):
         captioner.update(sim, i)
     name = block.replace("_", " ")
     texts = [c.text for c in captioner.captions]
-    expected = [f"gripper moves above the {name}", f"gripper closes on the {name}",
-                f"gripper lifts the {name}", f"gripper releases the {name}", f"the {name} lands in the bowl"]
+    expected = [
+        f"gripper moves above the {name}",
+        f"gripper closes on the {name}",
+        f"gripper lifts the {name}",
+        f"gripper releases the {name}",
+        f"the {name} lands in the bowl",
+    ]
     positions = [texts.index(e) for e in expected]
     assert positions == sorted(positions), texts
     times = [c.t for c in captioner.captions]
-    assert times == sorted(times) and np.isclose(captioner.captions[1].t, captioner.captions[1].frame / 10)
+    assert times == sorted(times) and np.isclose(
+        captioner.captions[1].t, captioner.captions[1].frame / 10
+    )

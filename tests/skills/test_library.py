@@ -43,7 +43,9 @@ def test_instruction_templates_and_paraphrases():
 
 
 def test_drawer_precondition_and_effects():
-    state = SymbolicState(drawer_open=False, light_on=False, placement={"red_block": ("on", "table")})
+    state = SymbolicState(
+        drawer_open=False, light_on=False, placement={"red_block": ("on", "table")}
+    )
     into_drawer = SkillCall(skill="pick_place", args={"object": "red_block", "target": "drawer"})
     assert unmet_preconditions(into_drawer, state) == ["the drawer must be open"]
     opened = apply_effects(SkillCall(skill="open_drawer"), state)
@@ -57,7 +59,8 @@ def test_drawer_precondition_and_effects():
 
 def test_blocked_block_cannot_be_picked():
     state = SymbolicState(
-        drawer_open=True, light_on=False,
+        drawer_open=True,
+        light_on=False,
         placement={"red_block": ("on", "table"), "blue_block": ("on", "red_block")},
     )
     call = SkillCall(skill="pick_place", args={"object": "red_block", "target": "bowl"})

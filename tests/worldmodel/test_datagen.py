@@ -13,8 +13,16 @@ from worldmodel.data.reader import EpisodeDataset
 
 
 def _config(out: Path, **kw) -> DatagenConfig:
-    base = dict(episodes=10, out=out, workers=1, seed=3, image_size=32, test_episodes=3,
-                holdout_episodes=4, failure_fraction=0.4)
+    base = dict(
+        episodes=10,
+        out=out,
+        workers=1,
+        seed=3,
+        image_size=32,
+        test_episodes=3,
+        holdout_episodes=4,
+        failure_fraction=0.4,
+    )
     return DatagenConfig(**{**base, **kw})
 
 
@@ -41,14 +49,20 @@ def test_layout_is_lerobot_v3(dataset):
     assert info["codebase_version"] == "v3.0" and info["fps"] == 10
     assert info["total_episodes"] == 10 and summary["splits"]["train"]["episodes"] == 10
     assert info["features"][fmt.VIDEO_KEY]["info"]["video.codec"] == "h264"
-    assert set(json.loads((root / "meta/stats.json").read_text())) >= {"action", "observation.state", fmt.VIDEO_KEY}
+    assert set(json.loads((root / "meta/stats.json").read_text())) >= {
+        "action",
+        "observation.state",
+        fmt.VIDEO_KEY,
+    }
     episodes = pq.read_table(root / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
     assert [e["episode_index"] for e in episodes] == list(range(10))
     total = 0
     for e in episodes:
         assert e["dataset_from_index"] == total
         total = e["dataset_to_index"]
-        data = pq.read_table(root / fmt.DATA_PATH.format(**fmt.chunk_of(e["episode_index"]))).to_pydict()
+        data = pq.read_table(
+            root / fmt.DATA_PATH.format(**fmt.chunk_of(e["episode_index"]))
+        ).to_pydict()
         assert data["index"][0] == e["dataset_from_index"] and len(data["index"]) == e["length"]
         assert np.allclose(data["timestamp"], np.arange(e["length"]) / 10)
     assert total == info["total_frames"]
@@ -75,9 +89,11 @@ def test_reader_loads_frames_actions_and_labels(dataset):
 def test_held_out_compositions_only_in_holdout_split(dataset):
     out, _ = dataset
     holdout = load_holdout()
+
     def calls(split):
         rows = pq.read_table(out / split / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
         return [(r["skill"], json.loads(r["args"])) for r in rows]
+
     for split in ("train", "test"):
         assert not any(holdout.contains_args(s, a) for s, a in calls(split))
     assert all(holdout.contains_args(s, a) for s, a in calls("holdout"))
