@@ -92,7 +92,11 @@ class ControlLease:
     def check(self, session_id: str) -> Session:
         """The current session if `session_id` names it, else raise `NotController`."""
         cur = self._current
-        if cur is not None and session_id and secrets.compare_digest(cur.session_id, session_id):
+        if (
+            cur is not None
+            and session_id
+            and secrets.compare_digest(cur.session_id.encode(), session_id.encode())
+        ):
             return cur
         why = self._ended.get(session_id)
         if why:

@@ -201,9 +201,14 @@ class RobotBridgeServicer(pb_grpc.RobotBridgeServicer):
         core = self.core
         events: queue.Queue = queue.Queue()
 
+        session: ControlSession | None = None
+
         def read() -> None:
             try:
                 for req in request_iterator:
+                    # Heartbeats count the moment they arrive, not when the handler gets to them.
+                    if session is not None and req.WhichOneof("kind") == "heartbeat":
+                        core.lease.heartbeat(session)
                     events.put(("request", req))
             except Exception:  # cancelled or broken stream: the same as closing it
                 pass
@@ -258,7 +263,7 @@ class RobotBridgeServicer(pb_grpc.RobotBridgeServicer):
                     return
                 which = req.WhichOneof("kind")
                 if which == "heartbeat":
-                    if core.lease.heartbeat(session):
+                    if core.lease.current is session:
                         yield pb.ControlResponse(
                             heartbeat_ack=pb.HeartbeatAck(
                                 seq=req.heartbeat.seq, estopped=core.estop.engaged
