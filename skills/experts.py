@@ -83,10 +83,12 @@ def slide_drawer(sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
     yield from move_to(sim, lambda: handle() * (1, 1, 0) + (0, 0, TRAVEL_Z), HANDLE_GRIP)
     yield from move_to(sim, handle, HANDLE_GRIP, tol=0.003)
     yield from hold(CLOSED, 3)
-    travel = L.DRAWER_TRAVEL if call.skill == "open_drawer" else -L.DRAWER_TRAVEL
-    goal_y = sim.data.body("cabinet").xpos[1] + L.HANDLE_Y - (travel if travel > 0 else 0.0) - 0.004
-    if travel < 0:
-        goal_y = sim.data.body("cabinet").xpos[1] + L.HANDLE_Y + 0.004
+    closed_y = sim.data.body("cabinet").xpos[1] + L.HANDLE_Y  # handle position, drawer shut
+    # Aim a few millimetres past the end stop so the drawer reliably reaches it.
+    if call.skill == "open_drawer":
+        goal_y = closed_y - L.DRAWER_TRAVEL - 0.004
+    else:
+        goal_y = closed_y + 0.004
     start = handle()
     yield from move_to(sim, lambda: np.array([start[0], goal_y, start[2]]), CLOSED, tol=0.006)
     yield from hold(HANDLE_GRIP, 3)
