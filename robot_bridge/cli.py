@@ -87,7 +87,10 @@ def serve(
     typer.echo(f"serving {robot.robot_id} on {host}:{server.port} (Ctrl-C to stop)", err=True)
     import signal
 
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def _terminate(*_) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the server as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         server.wait()
     except KeyboardInterrupt:

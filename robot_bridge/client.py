@@ -33,6 +33,7 @@ from robot_bridge._generated.reverie.robot.v1 import sim_control_pb2_grpc as sim
 from robot_bridge._generated.reverie.robot.v1 import types_pb2 as types_pb
 from robot_bridge.robot import Observation, RobotInfo
 from robot_bridge.security import TlsFiles, bearer_metadata, channel_credentials
+from skills.scene import Scene
 
 DEFAULT_TIMEOUT_S = 5.0
 SESSION_TIMEOUT_S = 24 * 3600.0  # the control stream's deadline; heartbeats watch it meanwhile
@@ -117,8 +118,8 @@ class ChunkResult:
 @dataclass(frozen=True)
 class SkillCheck:
     success: bool
-    scene: object  # skills.scene.Scene now
-    start_scene: object  # the scene the predicate compared against
+    scene: Scene  # the scene now
+    start_scene: Scene  # the scene the predicate compared against
 
 
 # ------------------------------------------------------------------------------------- client
@@ -254,7 +255,7 @@ class SimControlClient:
         self._client = client
         self._stub = sim_grpc.SimControlStub(client._channel)
 
-    def reset(self, seed: int, timeout: float | None = None):
+    def reset(self, seed: int, timeout: float | None = None) -> tuple[Scene, Observation]:
         """Reset to the scene of `seed`; returns (scene, observation)."""
         if not 0 <= seed < 2**64:
             raise InvalidRequestError(f"seed must be in [0, 2**64); got {seed}")
@@ -265,13 +266,14 @@ class SimControlClient:
             resp.observation
         )
 
-    def scene(self, timeout: float | None = None):
+    def scene(self, timeout: float | None = None) -> Scene:
         msg = self._client.call(
             "GetScene", self._stub.GetScene, sim_pb.GetSceneRequest(), timeout=timeout
         )
         return messages.scene_from_proto(msg)
 
-    def mark_skill_start(self, timeout: float | None = None):
+    def mark_skill_start(self, timeout: float | None = None) -> Scene:
+        """Remember the scene now as the start of a skill; returns it."""
         resp = self._client.call(
             "MarkSkillStart",
             self._stub.MarkSkillStart,

@@ -234,6 +234,35 @@ def test_robot_that_disappears_gives_a_clear_error_within_the_deadline():
     client.close()
 
 
+def test_idempotent_calls_are_retried_until_the_robot_comes_up():
+    port = _free_port()
+    robot = SimRobot(image_size=32)
+    late = threading.Timer(0.4, lambda: servers.append(start_server_on(robot, port)))
+    servers = []
+    with RobotClient(f"127.0.0.1:{port}", timeout=5.0) as client:
+        late.start()
+        started = time.monotonic()
+        assert client.info().robot_id == "sim-tabletop"  # UNAVAILABLE at first, then retried
+        assert 0.3 < time.monotonic() - started < 3.0
+    late.join()
+    servers[0].stop(grace=0)
+    robot.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server_on(robot, port: int):
+    from robot_bridge.server import BridgeServer, ServerConfig
+
+    return BridgeServer(robot, ServerConfig(port=port)).start()
+
+
 def test_nothing_listening_fails_fast():
     with RobotClient("127.0.0.1:1", timeout=0.5) as client:
         started = time.monotonic()
