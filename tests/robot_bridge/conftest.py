@@ -7,28 +7,11 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from robot_bridge.client import RobotClient
-from robot_bridge.server import BridgeServer, ServerConfig
-from robot_bridge.sim_robot import SimRobot
-
-
-class CountingRobot(SimRobot):
-    """The sim robot, counting every action that reaches it (to prove nothing moved)."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.applied: list[np.ndarray] = []
-
-    def apply_action(self, action: np.ndarray) -> np.ndarray:
-        self.applied.append(np.array(action))
-        return super().apply_action(action)
-
-
-def start_server(robot, **config) -> BridgeServer:
-    return BridgeServer(robot, ServerConfig(port=0, **config)).start()
+from robot_bridge.server import BridgeServer
+from robot_bridge.testing import CountingRobot, start_server
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,11 @@ from robot_bridge.client import (
     RobotStoppedError,
     RobotUnavailableError,
 )
-from robot_bridge.robot import ActionSpec, CameraSpec, Observation, RobotInfo
+from robot_bridge.robot import CameraSpec
 from robot_bridge.sim_robot import SimRobot
+from robot_bridge.testing import CountingRobot, NullRobot, start_server
 from skills.experts import expert_actions
 from skills.library import SkillCall
-
-from .conftest import CountingRobot, start_server
 
 STILL = [0.0, 0.0, 0.0, -1.0]
 
@@ -237,7 +236,7 @@ def test_robot_that_disappears_gives_a_clear_error_within_the_deadline():
 def test_idempotent_calls_are_retried_until_the_robot_comes_up():
     port = _free_port()
     robot = SimRobot(image_size=32)
-    late = threading.Timer(0.4, lambda: servers.append(start_server_on(robot, port)))
+    late = threading.Timer(0.4, lambda: servers.append(start_server(robot, port)))
     servers = []
     with RobotClient(f"127.0.0.1:{port}", timeout=5.0) as client:
         late.start()
@@ -255,12 +254,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def start_server_on(robot, port: int):
-    from robot_bridge.server import BridgeServer, ServerConfig
-
-    return BridgeServer(robot, ServerConfig(port=port)).start()
 
 
 def test_nothing_listening_fails_fast():
@@ -308,27 +301,6 @@ def test_sim_control_reset_scene_and_skill_check(client, robot):
     check = client.sim.check_skill("press_button")
     assert check.success and check.start_scene == start
     assert check.scene.light_on != start.light_on
-
-
-class NullRobot:
-    """The smallest real-robot stand-in: it proves the server needs only the Robot protocol."""
-
-    def __init__(self) -> None:
-        self.actions = []
-
-    def info(self) -> RobotInfo:
-        spec = ActionSpec(("joint",), (-0.5,), (0.5,), control_hz=50.0, max_chunk_steps=5)
-        return RobotInfo("null-1", "null", spec, cameras=(CameraSpec("wrist", 4, 6, 3),))
-
-    def observe(self) -> Observation:
-        return Observation({"wrist": np.zeros((4, 6, 3), np.uint8)}, np.zeros(3), 1.0)
-
-    def apply_action(self, action):
-        self.actions.append(action)
-        return action
-
-    def stop(self) -> None:
-        pass
 
 
 def test_a_non_simulated_robot_gets_no_sim_control():

@@ -22,10 +22,9 @@ from robot_bridge._generated.reverie.robot.v1 import sim_control_pb2 as sim_pb
 from robot_bridge._generated.reverie.robot.v1 import sim_control_pb2_grpc as sim_grpc
 from robot_bridge._generated.reverie.robot.v1 import types_pb2
 from robot_bridge.client import RobotClient
+from robot_bridge.testing import CountingRobot, start_server
 from skills.library import SKILLS
 from skills.vocabulary import BLOCKS
-
-from .conftest import CountingRobot, start_server
 
 C = grpc.StatusCode
 FUZZ = settings(

@@ -14,8 +14,7 @@ from robot_bridge.security import (
     read_token,
 )
 from robot_bridge.server import BridgeServer, ServerConfig
-
-from .conftest import start_server
+from robot_bridge.testing import start_server
 
 TOKEN = "s3cret-token-for-tests"
 
