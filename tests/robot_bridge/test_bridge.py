@@ -197,7 +197,7 @@ def test_estop_aborts_a_running_chunk(realtime_server):
         started = time.monotonic()
         result = ctl.execute_chunk([STILL] * 30)  # 3 s at 10 Hz
         assert result.status == "aborted_estop" and "mid-chunk" in result.message
-        assert 1 <= result.steps_executed < 6 and time.monotonic() - started < 1.0
+        assert 1 <= result.steps_executed < 15 and time.monotonic() - started < 2.0
         client.clear_stop()
 
 
@@ -209,7 +209,7 @@ def test_heartbeat_lapse_aborts_a_running_chunk(realtime_server):
         started = time.monotonic()
         result = ctl.execute_chunk([STILL] * 30)
         assert result.status == "aborted_control_lost" and "no heartbeat" in result.message
-        assert result.steps_executed < 10 and time.monotonic() - started < 1.2
+        assert result.steps_executed < 15 and time.monotonic() - started < 2.0
         ctl.release()
 
 
