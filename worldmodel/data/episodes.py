@@ -1,0 +1,177 @@
+"""Plan and record one episode: a seeded scene, an instructed skill, and how it is (mis)executed.
+
+Failures are made on purpose so the world model and judge see both outcomes:
+- `perturbed`: the expert with a drop of the block mid-carry, or a steady sideways bias;
+- `wrong_target`: the expert carries out a different call than the instruction says;
+- `early_stop`: the expert is cut off part-way.
+Labels always come from the success predicate of the instructed call, never from the mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from evals.holdout import HoldoutConfig
+from robot_bridge.sim.tabletop import TabletopSim
+from skills.captions import Caption, Captioner
+from skills.experts import expert_actions
+from skills.library import SKILL_KINDS, SkillCall
+from skills.predicates import is_success
+from skills.symbolic import feasible_calls
+
+SPLITS = ("train", "test", "holdout")
+FAILURE_MODES = ("perturbed", "wrong_target", "early_stop")
+MAX_STEPS = 120
+SETTLE_STEPS = 2
+
+
+@dataclass(frozen=True)
+class EpisodePlan:
+    index: int
+    split: str
+    scene_seed: int
+    call: SkillCall  # what the instruction asks for
+    instruction: str
+    failure_mode: str | None = None
+    executed: SkillCall | None = None  # what the robot actually attempts (wrong_target)
+    noise_seed: int = 0
+
+
+@dataclass
+class EpisodeRecord:
+    plan: EpisodePlan
+    frames: np.ndarray  # (T, H, W, 3) uint8
+    states: np.ndarray  # (T, 4) float32: ee x, y, z, gripper opening
+    actions: np.ndarray  # (T, 4) float32; the last row holds still
+    success: bool
+    captions: list[Caption] = field(default_factory=list)
+
+
+def plan_episode(
+    sim: TabletopSim,
+    index: int,
+    split: str,
+    base_seed: int,
+    holdout: HoldoutConfig,
+    failure_fraction: float,
+) -> EpisodePlan:
+    """Deterministic in (base_seed, split, index): the same episode on any worker, any run."""
+    rng = np.random.default_rng([base_seed, SPLITS.index(split), index])
+    kinds = sorted({c.skill for c in holdout.held_out}) if split == "holdout" else SKILL_KINDS
+    kind = kinds[index % len(kinds)]
+    for _ in range(200):
+        scene_seed = int(rng.integers(2**31 - 1))
+        sim.reset(scene_seed)
+        options = [c for c in feasible_calls(sim.scene()) if c.skill == kind]
+        options = [c for c in options if holdout.contains(c) == (split == "holdout")]
+        if options:
+            break
+    else:
+        raise RuntimeError(f"no scene allows a {kind} episode for split {split}")
+    call = options[int(rng.integers(len(options)))]
+    instruction = call.instruction(int(rng.integers(len(call.spec().instructions()))))
+    mode, executed = None, None
+    if rng.random() < failure_fraction:
+        mode = FAILURE_MODES[int(rng.integers(len(FAILURE_MODES)))]
+        if mode == "wrong_target":
+            others = [c for c in feasible_calls(sim.scene()) if c != call]
+            same_kind = [c for c in others if c.skill == call.skill]
+            pool = same_kind or others
+            if pool:
+                executed = pool[int(rng.integers(len(pool)))]
+            else:
+                mode = "early_stop"
+    return EpisodePlan(
+        index=index,
+        split=split,
+        scene_seed=scene_seed,
+        call=call,
+        instruction=instruction,
+        failure_mode=mode,
+        executed=executed,
+        noise_seed=int(rng.integers(2**31 - 1)),
+    )
+
+
+def _perturb(sim: TabletopSim, call: SkillCall, actions, rng) -> Iterator[np.ndarray]:
+    """Drop a carried block shortly after lifting it, or bias every move sideways."""
+    if call.skill in ("pick_place", "stack"):
+        drop_after, lifted_for = int(rng.integers(0, 5)), 0
+        for a in actions:
+            held = sim.held_block()
+            if held is not None and sim.object_positions()[held][2] > 0.06:
+                lifted_for += 1
+            if lifted_for > drop_after:
+                a = a.copy()
+                a[3] = -1.0
+            yield a
+        return
+    angle = rng.uniform(0, 2 * np.pi)
+    bias = rng.uniform(0.6, 0.9) * np.array([np.cos(angle), np.sin(angle), 0.0])
+    for a in actions:
+        noisy = a.copy()
+        noisy[:3] = np.clip(a[:3] + bias + rng.normal(0, 0.15, 3), -1, 1)
+        yield noisy
+
+
+def _action_stream(sim: TabletopSim, plan: EpisodePlan, rng) -> Iterator[np.ndarray]:
+    executed = plan.executed or plan.call
+    actions = expert_actions(sim, executed)
+    if plan.failure_mode == "perturbed":
+        return _perturb(sim, executed, actions, rng)
+    if plan.failure_mode == "early_stop":
+        short = executed.skill in ("open_drawer", "close_drawer", "press_button")
+        stop = int(rng.integers(4, 12) if short else rng.integers(5, 22))
+        return (a for i, a in zip(range(stop), actions, strict=False))
+    return actions
+
+
+def record_episode(sim: TabletopSim, plan: EpisodePlan, attempts: int = 3) -> EpisodeRecord:
+    """Run the plan in the simulator. A perturbed run that still succeeds is retried with new
+    noise (up to `attempts`), and kept with its true success label if it never fails."""
+    rng = np.random.default_rng(plan.noise_seed)
+    for attempt in range(attempts):
+        record = _run(sim, plan, rng)
+        if plan.failure_mode != "perturbed" or not record.success or attempt == attempts - 1:
+            return record
+    raise AssertionError("unreachable")
+
+
+def _run(sim: TabletopSim, plan: EpisodePlan, rng) -> EpisodeRecord:
+    obs = sim.reset(plan.scene_seed)
+    start = sim.scene()
+    captioner = Captioner()
+    captioner.update(sim, 0)
+    frames, states, actions = [obs.image], [_state(sim)], []
+    grip = -1.0
+    stream = _action_stream(sim, plan, rng)
+    settle = [] if plan.failure_mode == "early_stop" else None
+    for step in range(MAX_STEPS):
+        action = next(stream, None)
+        if action is None:
+            if settle is None or len(settle) >= SETTLE_STEPS:
+                break
+            action = np.array([0.0, 0.0, 0.0, grip])
+            settle.append(action)
+        applied, _ = sim.step(action)
+        grip = float(applied[3])
+        actions.append(applied.astype(np.float32))
+        frames.append(sim.render())
+        states.append(_state(sim))
+        captioner.update(sim, step + 1)
+    actions.append(np.array([0.0, 0.0, 0.0, grip], np.float32))  # the final frame holds still
+    return EpisodeRecord(
+        plan=plan,
+        frames=np.stack(frames),
+        states=np.stack(states).astype(np.float32),
+        actions=np.stack(actions),
+        success=is_success(plan.call, sim.scene(), start),
+        captions=captioner.captions,
+    )
+
+
+def _state(sim: TabletopSim) -> np.ndarray:
+    return np.array([*sim.ee_pos(), sim.gripper_opening()], np.float32)
