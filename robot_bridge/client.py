@@ -345,24 +345,20 @@ class ControlSession:
         """Execute actions (steps, dim) one per control period; retried safely by chunk id."""
         if self._error is not None:
             raise self._error
-        arr = np.asarray(actions, dtype=np.float32)
-        if arr.ndim == 1:
-            arr = arr[None, :]
-        if arr.ndim != 2:
-            raise InvalidRequestError(f"actions must be shaped (steps, dim); got shape {arr.shape}")
+        rows = _rows(actions)
         chunk_id = chunk_id or uuid.uuid4().hex
         request = pb.ExecuteChunkRequest(
             session_id=self.session_id,
             chunk_id=chunk_id,
-            actions=[types_pb.Action(values=row) for row in arr.tolist()],
+            actions=[types_pb.Action(values=row) for row in rows],
         )
         if timeout is None:
             info = self._client._info or self._client.info()
-            timeout = self._client.timeout + 1.5 * len(arr) / info.action_spec.control_hz
+            timeout = self._client.timeout + 1.5 * len(rows) / info.action_spec.control_hz
         resp = self._client.call(
             "ExecuteChunk", self._client._stub.ExecuteChunk, request, timeout=timeout
         )
-        dim = len(resp.applied[0].values) if resp.applied else arr.shape[1]
+        dim = len(resp.applied[0].values) if resp.applied else max(map(len, rows), default=0)
         return ChunkResult(
             chunk_id=resp.chunk_id,
             status=CHUNK_STATUS.get(resp.status, f"unknown({resp.status})"),
@@ -434,6 +430,19 @@ class ControlSession:
     def _silence(self) -> None:
         """Stop sending heartbeats but keep the stream open: lets tests exercise the watchdog."""
         self._silenced.set()
+
+
+def _rows(actions) -> list[list[float]]:
+    """Actions as rows of floats; one action may be given alone. Shape and finiteness are left
+    to the server, which explains what is wrong."""
+    try:
+        if len(actions) and not any(isinstance(a, (list, tuple, np.ndarray)) for a in actions):
+            actions = [actions]  # a single action
+        return [[float(v) for v in row] for row in actions]
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequestError(
+            f"actions must be numbers shaped (steps, dim), e.g. [[dx, dy, dz, gripper]]: {exc}"
+        ) from None
 
 
 def _encoding(name: str) -> int:

@@ -109,6 +109,9 @@ def test_resending_a_chunk_id_never_moves_the_robot_twice(client, robot):
         ([STILL, [0, 0, float("nan"), 0]], r"action 1 is not finite \(dz=nan\)"),
         ([[float("inf"), 0, 0, 0]], r"action 0 is not finite \(dx=inf\)"),
         ([STILL] * 101, r"a chunk holds 1-100 actions; got 101"),
+        ([], r"a chunk holds 1-100 actions; got 0"),
+        ([STILL, [0.0, 0.0]], r"action 1 has 2 values"),
+        ([["left", 0, 0, 0]], r"actions must be numbers shaped \(steps, dim\)"),
     ],
 )
 def test_invalid_chunks_are_refused_and_nothing_moves(client, robot, actions, message):
