@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from robot_bridge.cli import bridge_app  # light: its heavy imports are inside the commands
+
 os.environ.setdefault("MUJOCO_GL", "egl")
 
 app = typer.Typer(
@@ -21,12 +23,7 @@ app = typer.Typer(
 eval_app = typer.Typer(help="Evaluate executors on seeded task suites.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
-try:  # the bridge commands live with the bridge
-    from robot_bridge.cli import bridge_app
-
-    app.add_typer(bridge_app, name="bridge")
-except ImportError:  # pragma: no cover - bridge not installed in this build
-    pass
+app.add_typer(bridge_app, name="bridge")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
