@@ -35,6 +35,11 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/sim_speed.py
+	$(BIN)/python benchmarks/bridge_latency.py
+
+# Regenerate the gRPC stubs in robot_bridge/_generated/ after editing proto/.
+proto: install
+	$(BIN)/python robot_bridge/generate_stubs.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -75,10 +75,12 @@ class SimRobot:
         return applied
 
     def stop(self) -> None:
-        # The simulator advances only when an action is applied, so holding needs no command:
-        # interrupting a realtime wait is enough.
+        # The simulator advances only when an action is applied; holding means interrupting a
+        # realtime wait and dropping the hand's target, so nothing commanded earlier plays out
+        # after the stop is cleared. Queued on the sim thread: stop() never blocks or raises.
         self.stops += 1
         self._stop_requested.set()
+        self._thread.submit(lambda: self._sim.hold())
 
     # ----------------------------------------------------------------------------- SimulatedRobot
     def reset(self, seed: int) -> Observation:

@@ -141,6 +141,11 @@ class TabletopSim:
         self.steps += 1
         return a, clipped
 
+    def hold(self) -> None:
+        """Stop where the hand is now: drop any target still ahead of it (e-stop, watchdog)."""
+        self._target = np.clip(self.ee_pos(), L.EE_LOW, L.EE_HIGH)
+        self.data.ctrl[:3] = self._target - np.array(L.EE_HOME)
+
     def _update_button(self) -> None:
         """A press toggles the light once; the cap must come back up before the next press counts."""
         q = self.data.qpos[self._qadr["button_press"]]

@@ -151,3 +151,13 @@ def test_perceived_objects_hide_blocks_in_a_closed_drawer(sim):
         sim.step(a)
     assert sim.scene().relation_of(block) == ("in", "drawer")
     assert block not in sim.observe().objects
+
+
+def test_hold_drops_the_pending_target(sim):
+    sim.reset(0)
+    sim.step([1.0, 0.0, 0.0, -1.0])
+    sim.hold()
+    here = sim.ee_pos()
+    for _ in range(3):
+        sim.step([0.0, 0.0, 0.0, -1.0])
+    assert np.allclose(sim.ee_pos(), here, atol=0.002)
