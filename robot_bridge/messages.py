@@ -85,7 +85,10 @@ def observation_to_proto(obs: Observation, encoding: int) -> types_pb.Observatio
         images=[encode_image(name, img, encoding) for name, img in obs.images.items()],
         ee_position=vec3(obs.ee_pos),
         gripper=float(obs.gripper),
-        objects=[types_pb.PerceivedObject(id=k, position=vec3(v)) for k, v in obs.objects.items()],
+        objects=[
+            types_pb.PerceivedObject(id=k, position=vec3(v), state=obs.object_states.get(k, ""))
+            for k, v in obs.objects.items()
+        ],
         step=obs.step,
         timestamp=obs.timestamp,
     )
@@ -97,6 +100,7 @@ def observation_from_proto(msg: types_pb.Observation) -> Observation:
         ee_pos=np.array(from_vec3(msg.ee_position)),
         gripper=msg.gripper,
         objects={o.id: from_vec3(o.position) for o in msg.objects},
+        object_states={o.id: o.state for o in msg.objects if o.state},
         step=msg.step,
         timestamp=msg.timestamp,
     )

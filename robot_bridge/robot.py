@@ -70,6 +70,8 @@ class Observation:
     ee_pos: np.ndarray  # (3,) end-effector position, metres
     gripper: float  # 0 = closed, 1 = fully open
     objects: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    # Articulation states perception reports, e.g. {"drawer": "closed", "light": "on"}.
+    object_states: dict[str, str] = field(default_factory=dict)
     step: int = 0
     timestamp: float = 0.0
 

@@ -101,6 +101,7 @@ def _observe(sim: TabletopSim) -> Observation:
         ee_pos=np.asarray(obs.ee_pos, dtype=np.float64),
         gripper=float(obs.gripper),
         objects=dict(obs.objects),
+        object_states=dict(obs.object_states),
         step=sim.steps,
         timestamp=time.time(),
     )

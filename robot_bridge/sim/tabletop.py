@@ -50,6 +50,8 @@ class Observation:
     ee_pos: np.ndarray  # (3,) grasp point between the fingertips, metres
     gripper: float  # opening, 0 = closed, 1 = fully open
     objects: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    # Articulation states a perception module reports: drawer open/closed, light on/off.
+    object_states: dict[str, str] = field(default_factory=dict)
 
 
 class TabletopSim:
@@ -200,6 +202,10 @@ class TabletopSim:
             ee_pos=self.ee_pos().astype(np.float32),
             gripper=self.gripper_opening(),
             objects=objects,
+            object_states={
+                "drawer": "closed" if drawer_shut else "open",
+                "light": "on" if self.light_on else "off",
+            },
         )
 
     # ----------------------------------------------------------------------------- ground truth

@@ -45,6 +45,10 @@ def test_observation_round_trip_is_exact(client, robot):
         np.testing.assert_array_equal(obs.image, local.image)  # raw and PNG are lossless
         np.testing.assert_allclose(obs.ee_pos, local.ee_pos, atol=1e-6)
         assert obs.objects.keys() == local.objects.keys()
+        assert obs.object_states == local.object_states and set(obs.object_states) == {
+            "drawer",
+            "light",
+        }
         assert obs.gripper == pytest.approx(local.gripper)
     jpeg = client.observe(encoding="jpeg")
     assert jpeg.image.shape == (64, 64, 3)
