@@ -1,0 +1,168 @@
+"""`reverie train ...` and `reverie wm ...`: typer apps mounted by agent/cli.py.
+
+Heavy modules (torch, diffusers) are imported inside the commands so `reverie --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+train_app = typer.Typer(
+    help="Train the world model, IDM and judge from recorded episodes (resumable).",
+    no_args_is_help=True,
+)
+wm_app = typer.Typer(
+    help="Imagine with the world model; score the learned models.", no_args_is_help=True
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+DataOpt = Annotated[
+    Path,
+    typer.Option("--data", help="Folder `reverie datagen --out` wrote (train/, test/, holdout/)."),
+]
+OutOpt = Annotated[
+    Path, typer.Option("--out", help="Training folder: models, logs and resume state per model.")
+]
+StepsOpt = Annotated[int | None, typer.Option(help="Optimizer steps [recipe default].")]
+BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="Batch size [recipe default].")]
+LrOpt = Annotated[float | None, typer.Option("--lr", help="Peak learning rate [recipe default].")]
+SeedOpt = Annotated[int, typer.Option(help="Seed: batches and noise are deterministic in it.")]
+MinutesOpt = Annotated[
+    float | None,
+    typer.Option(help="Stop (state saved) after this many minutes; the same command resumes."),
+]
+ResumeOpt = Annotated[bool, typer.Option("--resume/--no-resume", help="Continue a previous run.")]
+InstallOpt = Annotated[
+    bool, typer.Option("--install", help="Copy the trained model into checkpoints/ (shipped).")
+]
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(code)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from worldmodel.checkpoint import CheckpointError
+    from worldmodel.data.lerobot_v3 import DatasetError
+
+    return (CheckpointError, DatasetError, ValueError, FileNotFoundError)
+
+
+def _train(
+    models: tuple[str, ...],
+    data: Path,
+    out: Path,
+    steps: int | None,
+    batch_size: int | None,
+    lr: float | None,
+    seed: int,
+    max_minutes: float | None,
+    resume: bool,
+    install: bool,
+    as_json: bool,
+) -> None:
+    import time
+
+    from pydantic import ValidationError
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from worldmodel.training.pipeline import run
+    from worldmodel.training.trainer import TrainingInterrupted
+
+    overrides = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed}
+    deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
+    results = {}
+    console = Console(stderr=True)
+    for model in models:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]:.4f}"),
+            TimeRemainingColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task(f"training {model}", total=None, loss=float("nan"))
+
+            def progress(step: int, total: int, info: dict, task=task, bar=bar) -> None:
+                bar.update(task, completed=step, total=total, loss=info.get("loss", float("nan")))
+
+            left = None if deadline is None else max(1.0, deadline - time.monotonic())
+            try:
+                results[model] = run(
+                    model, data, out, overrides, resume, left, install, progress=progress
+                )
+            except TrainingInterrupted as exc:
+                results[model] = {"model": model, "interrupted": str(exc)}
+                bar.stop()
+                typer.secho(str(exc), fg="yellow", err=True)
+                break
+            except ValidationError as exc:
+                fail("; ".join(f"--{e['loc'][0]}: {e['msg']}" for e in exc.errors()))
+            except _user_errors() as exc:
+                fail(str(exc))
+    if as_json:
+        print(json.dumps(results))
+    else:
+        for model, metrics in results.items():
+            typer.echo(f"{model}: {json.dumps(metrics)}")
+    if any("interrupted" in m for m in results.values()):
+        raise typer.Exit(3)
+
+
+def _make_train_command(models: tuple[str, ...], doc: str):
+    def command(
+        data: DataOpt = Path("data/episodes"),
+        out: OutOpt = Path("runs/train"),
+        steps: StepsOpt = None,
+        batch_size: BatchOpt = None,
+        lr: LrOpt = None,
+        seed: SeedOpt = 0,
+        max_minutes: MinutesOpt = None,
+        resume: ResumeOpt = True,
+        install: InstallOpt = False,
+        as_json: JsonFlag = False,
+    ) -> None:
+        _train(
+            models, data, out, steps, batch_size, lr, seed, max_minutes, resume, install, as_json
+        )
+
+    command.__doc__ = doc
+    return command
+
+
+train_app.command("vae")(_make_train_command(("vae",), "Train the frame VAE."))
+train_app.command("wm")(
+    _make_train_command(("wm",), "Train the latent video diffusion world model (needs OUT/vae).")
+)
+train_app.command("idm")(_make_train_command(("idm",), "Train the inverse dynamics model."))
+train_app.command("judge")(_make_train_command(("judge",), "Train the learned success judge."))
+train_app.command("all")(
+    _make_train_command(
+        ("idm", "judge", "vae", "wm"), "Train every model in order (idm, judge, vae, wm)."
+    )
+)
+
+
+def main() -> None:  # pragma: no cover - for `python -m worldmodel.cli`
+    app = typer.Typer(no_args_is_help=True)
+    app.add_typer(train_app, name="train")
+    app.add_typer(wm_app, name="wm")
+    app(sys.argv[1:])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

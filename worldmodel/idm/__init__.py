@@ -1,0 +1,1 @@
+"""Inverse dynamics model: frames to the robot actions between them."""

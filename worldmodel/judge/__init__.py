@@ -1,0 +1,1 @@
+"""Learned judge: did the frames accomplish the instruction?"""

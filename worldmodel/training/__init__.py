@@ -1,0 +1,1 @@
+"""`reverie train`: cached data, one training loop for every model, per-model recipes."""

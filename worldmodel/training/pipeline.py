@@ -1,0 +1,75 @@
+"""Which recipe trains which model, on which splits; used by `reverie train`."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from worldmodel.checkpoint import CONFIG_NAME, DEFAULT_CHECKPOINTS, WEIGHTS_NAME
+from worldmodel.data.lerobot_v3 import DatasetError
+from worldmodel.training.cache import EpisodeArrays, load_split
+from worldmodel.training.trainer import TrainConfig, train
+
+# `all` trains in this order: the world model needs the VAE's latents.
+MODELS: tuple[str, ...] = ("idm", "judge", "vae", "wm")
+
+
+def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArrays | None:
+    root = data / name
+    if not root.is_dir():
+        if required:
+            raise DatasetError(
+                f"{root}: missing; --data must be the folder `reverie datagen --out` wrote "
+                "(holding train/, test/ and holdout/)"
+            )
+        return None
+    return load_split(root, in_memory=in_memory)
+
+
+def build(model: str, data: Path, out: Path):
+    """(recipe, default TrainConfig) for `model` trained on `data/train`, validated on `data/test`."""
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; valid: {', '.join(MODELS)}")
+    train_split = _split(data, "train", in_memory=True, required=True)
+    val_split = _split(data, "test", in_memory=False, required=False)
+    if model == "idm":
+        from worldmodel.training.idm import DEFAULT_TRAIN, IDMRecipe
+
+        return IDMRecipe(train_split, val_split), DEFAULT_TRAIN
+    if model == "judge":
+        from worldmodel.training.judge import DEFAULT_TRAIN, JudgeRecipe
+
+        return JudgeRecipe(train_split, val_split), DEFAULT_TRAIN
+    if model == "vae":
+        from worldmodel.training.vae import DEFAULT_TRAIN, VAERecipe
+
+        return VAERecipe(train_split, val_split), DEFAULT_TRAIN
+    from worldmodel.training.wm import DEFAULT_TRAIN, WorldModelRecipe
+
+    vae_dir = out / "vae" if (out / "vae" / WEIGHTS_NAME).is_file() else None
+    return WorldModelRecipe(train_split, val_split, vae_dir=vae_dir), DEFAULT_TRAIN
+
+
+def run(
+    model: str,
+    data: Path,
+    out: Path,
+    overrides: dict | None = None,
+    resume: bool = True,
+    max_seconds: float | None = None,
+    install: bool = False,
+    progress: Callable[[int, int, dict], None] | None = None,
+) -> dict:
+    """Train one model; with `install`, copy the result into the shipped `checkpoints/`."""
+    recipe, defaults = build(model, data, out)
+    config = TrainConfig.model_validate(
+        {**defaults.model_dump(), **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    )
+    metrics = train(recipe, config, out, resume=resume, max_seconds=max_seconds, progress=progress)
+    if install:
+        target = DEFAULT_CHECKPOINTS / model
+        target.mkdir(parents=True, exist_ok=True)
+        for name in (WEIGHTS_NAME, CONFIG_NAME, "metrics.json"):
+            shutil.copy2(out / model / name, target / name)
+    return metrics
