@@ -45,20 +45,43 @@ def _up(sim: TabletopSim, grip: float):
     yield from move_to(sim, lambda: np.array([ee[0], ee[1], TRAVEL_Z]), grip, tol=0.01)
 
 
+# Drop spots inside each receptacle (offsets from its centre), so as many blocks as it holds
+# (skills.symbolic.CAPACITY) fit side by side.
+_SPOTS = {
+    "bowl": [(-0.027, 0.0), (0.027, 0.0)],
+    "bin": [(0.0, 0.0), (0.035, 0.035), (-0.035, -0.035), (0.035, -0.035), (-0.035, 0.035)],
+    "drawer": [(0.0, 0.0), (0.05, 0.0), (-0.05, 0.0)],
+}
+
+
+def _free_spot(sim: TabletopSim, centre: np.ndarray, receptacle: str, block: str) -> np.ndarray:
+    """The drop spot farthest from the other blocks already in the receptacle (centre if empty)."""
+    inside = [
+        np.array(sim.object_positions()[b][:2])
+        for rel, b, other in sim.relations()
+        if rel == "in" and other == receptacle and b != block
+    ]
+    spots = [centre[:2] + np.array(o) for o in _SPOTS[receptacle]]
+    if not inside:
+        return spots[0]
+    return max(spots, key=lambda s: min(np.linalg.norm(s - q) for q in inside))
+
+
 def _drop_point(sim: TabletopSim, call: SkillCall) -> np.ndarray:
     if call.skill == "stack":
         base = _pos(sim, call.args["base"])
         return base + (0.0, 0.0, 2 * L.BLOCK_HALF + 0.008)
-    target = call.args["target"]
+    target, block = call.args["target"], call.args["object"]
     if target == "bowl":
-        return _pos(sim, "bowl") + (0.0, 0.0, L.BOWL_HEIGHT + 0.03)
-    if target == "bin":
-        return _pos(sim, "bin") + (0.0, 0.0, L.BIN_HEIGHT + 0.03)
-    cabinet = sim.data.body("cabinet").xpos
-    exposed_front = L.TRAY_Y[0] - sim.drawer_slide()
-    housing_front = -L.CABINET_HALF[1]
-    y = cabinet[1] + (exposed_front + housing_front) / 2
-    return np.array([cabinet[0], y, L.TRAY_RIM_Z + 0.03])
+        centre, z = _pos(sim, "bowl"), L.BOWL_HEIGHT + 0.03
+    elif target == "bin":
+        centre, z = _pos(sim, "bin"), L.BIN_HEIGHT + 0.03
+    else:
+        cabinet = sim.data.body("cabinet").xpos
+        exposed_front = L.TRAY_Y[0] - sim.drawer_slide()
+        centre = np.array([cabinet[0], cabinet[1] + (exposed_front - L.CABINET_HALF[1]) / 2, 0.0])
+        z = L.TRAY_RIM_Z + 0.03
+    return np.array([*_free_spot(sim, centre, target, block), z])
 
 
 def pick_and_drop(sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
@@ -69,9 +92,10 @@ def pick_and_drop(sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
     yield from move_to(sim, lambda: _pos(sim, block), OPEN, tol=0.003)
     yield from hold(CLOSED, 4)
     yield from _up(sim, CLOSED)
-    drop = _drop_point(sim, call)
+    drop = _drop_point(sim, call)  # chosen once, so the goal does not hop while carrying
     yield from move_to(sim, lambda: drop * (1, 1, 0) + (0, 0, TRAVEL_Z), CLOSED)
-    yield from move_to(sim, lambda: _drop_point(sim, call), CLOSED, tol=0.004)
+    goal = drop if call.skill == "pick_place" else None
+    yield from move_to(sim, lambda: goal if goal is not None else _drop_point(sim, call), CLOSED)
     yield from hold(OPEN, 3)
     yield from _up(sim, OPEN)
 

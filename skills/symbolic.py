@@ -7,6 +7,9 @@ from dataclasses import dataclass, field, replace
 from skills.library import SkillCall
 from skills.scene import Scene
 
+# How many blocks fit side by side in each receptacle (measured with the scripted experts).
+CAPACITY = {"bowl": 2, "bin": 4, "drawer": 3}
+
 
 @dataclass(frozen=True)
 class SymbolicState:
@@ -55,6 +58,13 @@ def unmet_preconditions(call: SkillCall, state: SymbolicState) -> list[str]:
                 reasons.append(f"the {block} is inside the closed drawer")
     if call.skill == "pick_place" and args["target"] == "drawer" and not state.drawer_open:
         reasons.append("the drawer must be open")
+    if call.skill == "pick_place":
+        target = args["target"]
+        inside = [
+            b for b, p in state.placement.items() if p == ("in", target) and b != args["object"]
+        ]
+        if len(inside) >= CAPACITY[target]:
+            reasons.append(f"the {target} is full (it holds {CAPACITY[target]} blocks)")
     if call.skill == "open_drawer" and state.drawer_open:
         reasons.append("the drawer is already open")
     if call.skill == "close_drawer" and not state.drawer_open:
