@@ -89,6 +89,33 @@ def scene(
 
 
 @app.command()
+def plan(
+    chore: Annotated[
+        str, typer.Argument(help='The chore, e.g. "put the red block in the drawer".')
+    ],
+    seed: Annotated[int, typer.Option(help="Scene seed of the simulated robot.")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Plan a chore against the perceived scene of a seed (no robot moves)."""
+    from agent.planners.base import PlanningError
+    from agent.planning import plan_chore
+
+    if seed < 0:
+        fail(f"--seed must be >= 0; got {seed}")
+    try:
+        result = plan_chore(chore, seed)
+    except PlanningError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(result))
+        return
+    if not result["plan"]:
+        typer.echo("Nothing to do: the scene already looks like that.")
+    for i, step in enumerate(result["plan"], start=1):
+        typer.echo(f"{i}. {step['instruction']}")
+
+
+@app.command()
 def datagen(
     episodes: Annotated[int, typer.Option(help="Training episodes to record.")],
     out: Annotated[Path, typer.Option(help="Output directory (train/, test/, holdout/ inside).")],

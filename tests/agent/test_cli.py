@@ -83,3 +83,20 @@ def test_demo_writes_a_video(tmp_path: Path):
     video = Path(summary["video"])
     assert video.exists() and video.stat().st_size > 10_000
     assert ["in", "red_block", "drawer"] in [list(r) for r in summary["final_scene"]["relations"]]
+
+
+def test_plan_json_and_refusal():
+    result = json.loads(
+        run(
+            "plan", "put the red block in the drawer and leave it closed", "--seed", "0", "--json"
+        ).stdout
+    )
+    assert result["chore"].startswith("put the red block") and result["seed"] == 0
+    assert [s["skill"] for s in result["plan"]] == ["open_drawer", "pick_place", "close_drawer"]
+    assert result["plan"][1] == {
+        "skill": "pick_place",
+        "args": {"object": "red_block", "target": "drawer"},
+        "instruction": "put the red block in the drawer",
+    }
+    proc = run("plan", "put the purple cup in the bowl", check=False)
+    assert proc.returncode != 0 and "purple cup" in proc.stderr and "in this scene:" in proc.stderr
