@@ -115,6 +115,102 @@ def plan(
         typer.echo(f"{i}. {step['instruction']}")
 
 
+def _quiet_console_logs() -> None:
+    """Library logs (e.g. the embedded bridge) go to stderr, warnings and errors only."""
+    import logging
+
+    import structlog
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+
+
+def _print_summary(summary: dict) -> None:
+    for r in summary["subtasks"]:
+        mark = "done" if r["success_claimed"] else "FAILED"
+        typer.echo(
+            f"  {r['instruction']:<42} {mark:>6}  (attempts {r['attempts']}, judge {r['judge_score']:.2f})"
+        )
+    verdict = "done" if summary["success_claimed"] else f"not done: {summary.get('failure', '')}"
+    typer.echo(f"chore {verdict}")
+    if "ground_truth" in summary:
+        typer.echo(
+            f"ground truth (simulator): {'success' if summary['ground_truth']['success'] else 'failure'}"
+        )
+    typer.echo(f"run directory: {summary['run_dir']}")
+
+
+@app.command("do")
+def do_cmd(
+    chore: Annotated[
+        str, typer.Argument(help='The chore, e.g. "put the red block in the drawer".')
+    ],
+    robot: Annotated[
+        str | None, typer.Option(help="Robot bridge address [embedded simulator].")
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="worldmodel (imagine, invert) or scripted (oracle).")
+    ] = "worldmodel",
+    rollouts: Annotated[int, typer.Option(help="Futures imagined per chunk.")] = 4,
+    seed: Annotated[int, typer.Option(help="Scene seed of the embedded simulator.")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Plan a chore and do it on a robot; writes a run directory with a video and summary.json."""
+    from agent.planners.base import PlanningError
+    from agent.run import RobotLostError, do_chore
+
+    if rollouts < 1 or rollouts > 64:
+        fail(f"--rollouts must be between 1 and 64; got {rollouts}")
+    if seed < 0:
+        fail(f"--seed must be >= 0; got {seed}")
+    _quiet_console_logs()
+    say = (lambda m: None) if as_json else (lambda m: typer.echo(m, err=True))
+    try:
+        summary = do_chore(
+            chore, robot=robot, executor=executor, rollouts=rollouts, seed=seed, progress=say
+        )
+    except PlanningError as exc:
+        fail(str(exc))
+    except RobotLostError as exc:
+        fail(str(exc), code=3)
+    except _user_errors() as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        _print_summary(summary)
+    if not summary["success_claimed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def resume(
+    run_id: Annotated[
+        str, typer.Argument(help="The run to continue (its directory name in runs/).")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Continue a chore that stopped (crash, lost robot) from its last saved step."""
+    from agent.run import RobotLostError, resume_chore
+
+    _quiet_console_logs()
+    say = (lambda m: None) if as_json else (lambda m: typer.echo(m, err=True))
+    try:
+        summary = resume_chore(run_id, progress=say)
+    except RobotLostError as exc:
+        fail(str(exc), code=3)
+    except _user_errors() as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        _print_summary(summary)
+    if not summary["success_claimed"]:
+        raise typer.Exit(1)
+
+
 @app.command()
 def datagen(
     episodes: Annotated[int, typer.Option(help="Training episodes to record.")],

@@ -43,6 +43,12 @@ class SimRobot:
         self.call(lambda sim: sim.reset(seed))
         self.stops = 0  # how many times stop() was called (tests read it)
 
+    @property
+    def sim(self) -> TabletopSim:
+        """The simulator itself, for scripted experts that read its ground truth (no rendering
+        from other threads: use `call` for anything that renders)."""
+        return self._sim
+
     def call(self, fn: Callable[[TabletopSim], T]) -> T:
         """Run `fn(sim)` on the simulator's thread and return its result (experts use this)."""
         return self._thread.submit(fn, self._sim).result()

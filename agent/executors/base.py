@@ -1,0 +1,30 @@
+"""Executors turn the current subtask and camera frame into the next chunk of actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from agent.planners.base import PlannedStep
+
+
+@dataclass
+class Proposal:
+    actions: np.ndarray  # (K, 4) in the action space; empty when the executor is finished
+    imagined: np.ndarray | None = None  # (T, H, W, 3) the chosen rollout, for the run video
+    scores: list[float] = field(default_factory=list)  # judge score of every rollout considered
+    info: dict = field(default_factory=dict)
+
+
+class Executor(Protocol):
+    name: str
+
+    def begin(self, step: PlannedStep) -> None:
+        """A new attempt at `step` starts."""
+        ...
+
+    def propose(self, step: PlannedStep, frame: np.ndarray, state: np.ndarray) -> Proposal:
+        """The next chunk from the current frame and proprioception (ee x, y, z, gripper)."""
+        ...

@@ -1,0 +1,253 @@
+"""`reverie do` and `reverie resume`: plan a chore, run the chore graph against a robot, report.
+
+Without `--robot`, an embedded simulated robot is served on loopback, so the agent always goes
+through the same gRPC bridge a real robot would use.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+import numpy as np
+
+from agent.context import RunContext
+from agent.graph import ChoreInterrupted, build_graph
+from agent.perception import PerceivedScene
+from agent.planners.local import LocalPlanner
+from agent.rundir import RUNS, RunDir, new_run_id
+
+EXECUTORS = ("worldmodel", "scripted")
+
+
+class RobotLostError(RuntimeError):
+    """The robot vanished or stopped mid-chore; the message says how to resume."""
+
+
+def _start_embedded(seed: int, image_size: int):
+    from robot_bridge.sim_robot import SimRobot
+    from robot_bridge.testing import start_server
+
+    robot = SimRobot(image_size=image_size, seed=seed)
+    server = start_server(robot)
+    return robot, server, f"127.0.0.1:{server.port}"
+
+
+def _make_executor(name: str, sim_robot, rollouts: int):
+    if name == "scripted":
+        if sim_robot is None:
+            raise ValueError(
+                "--executor scripted needs the embedded simulator (its experts read "
+                "ground truth); drop --robot, or use --executor worldmodel"
+            )
+        from agent.executors.scripted import ScriptedExecutor
+
+        return ScriptedExecutor(sim_robot)
+    if name == "worldmodel":
+        from agent.executors.worldmodel import WorldModelExecutor
+
+        return WorldModelExecutor(rollouts=rollouts)
+    raise ValueError(f"unknown executor {name!r}; valid executors: {', '.join(EXECUTORS)}")
+
+
+def _make_judge(name: str):
+    from agent.judges.local import DEFAULT_JUDGE, LocalJudge
+
+    if name != "local":
+        raise ValueError(f"unknown judge {name!r}; valid judges: local")
+    if not (DEFAULT_JUDGE / "config.json").exists():
+        raise ValueError(
+            f"no judge checkpoint in {DEFAULT_JUDGE}; train one with `reverie train judge`"
+        )
+    return LocalJudge()
+
+
+def do_chore(
+    chore: str,
+    robot: str | None = None,
+    executor: str = "worldmodel",
+    rollouts: int = 4,
+    seed: int = 0,
+    judge: str = "local",
+    runs: Path = RUNS,
+    progress: Callable[[str], None] = lambda message: None,
+) -> dict:
+    """Plan and do `chore`; returns the summary (also written to the run directory)."""
+    run = RunDir(runs / new_run_id())
+    settings = {
+        "chore": chore,
+        "robot": robot,
+        "executor": executor,
+        "rollouts": rollouts,
+        "seed": seed,
+        "judge": judge,
+    }
+    run.write_json("run.json", settings)
+    return _drive(run, settings, resume=False, progress=progress)
+
+
+def resume_chore(
+    run_id: str, runs: Path = RUNS, progress: Callable[[str], None] = lambda m: None
+) -> dict:
+    path = runs / run_id
+    if not (path / "run.json").exists():
+        known = sorted(p.name for p in runs.glob("*") if (p / "run.json").exists())[-5:]
+        raise ValueError(f"no run {run_id!r} in {runs}; recent runs: {', '.join(known) or 'none'}")
+    run = RunDir(path)
+    return _drive(run, run.read_json("run.json"), resume=True, progress=progress)
+
+
+def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
+    from robot_bridge.client import BridgeError, RobotClient, RobotUnavailableError
+
+    with ExitStack() as stack:
+        sim_robot = None
+        address = settings["robot"]
+        if address is None:
+            sim_robot, server, address = _start_embedded(settings["seed"], image_size=64)
+            stack.callback(sim_robot.close)
+            stack.callback(server.stop)
+            if resume:  # the embedded robot died with its process: replay what it did
+                replay = run.applied_actions()
+                sim_robot.call(lambda sim: [sim.step(a) for a in replay])
+        client = stack.enter_context(RobotClient(address))
+        info = client.info()
+        executor = _make_executor(settings["executor"], sim_robot, settings["rollouts"])
+        judge = _make_judge(settings["judge"])
+        planner = LocalPlanner()
+        config = {"configurable": {"thread_id": run.run_id}}
+        conn = sqlite3.connect(run.path.parent / "agent.sqlite", check_same_thread=False)
+        stack.callback(conn.close)
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        graph = build_graph(SqliteSaver(conn))
+        if resume:
+            state = graph.get_state(config).values
+            if not state:
+                raise ValueError(f"run {run.run_id} has no saved state to resume")
+            if state.get("status") in ("done", "failed"):
+                return _summarize(run, state, client, info.simulated)
+            initial = None
+            progress(f"resuming {run.run_id} at subtask {state['cursor'] + 1}/{len(state['plan'])}")
+        else:
+            scene = PerceivedScene.from_observation(client.observe())
+            plan = planner.plan(settings["chore"], scene)  # PlanningError: a clear refusal
+            run.log.info(
+                "plan", chore=settings["chore"], steps=[s.model_dump() for s in plan.steps]
+            )
+            progress(
+                "plan: " + "; ".join(s.instruction for s in plan.steps)
+                if plan.steps
+                else "nothing to do"
+            )
+            state = initial = {
+                "chore": settings["chore"],
+                "plan": [s.model_dump() for s in plan.steps],
+                "cursor": 0,
+                "attempt": 1,
+                "chunks": 0,
+                "chunk_serial": 0,
+                "executor_done": False,
+                "judge_score": 0.0,
+                "replans": 0,
+                "results": [],
+                "status": "running",
+                "subtask_start": None,
+            }
+            if not plan.steps:
+                state = {**state, "status": "done"}
+                return _summarize(run, state, client, info.simulated)
+        try:
+            control = stack.enter_context(client.control("reverie-agent"))
+            ctx = RunContext(
+                robot=client,
+                control=control,
+                executor=executor,
+                judge=judge,
+                planner=planner,
+                run=run,
+                simulated=info.simulated,
+                judge_every=1000 if settings["executor"] == "scripted" else 1,
+                max_chunks=150 if settings["executor"] == "scripted" else 12,
+                progress=progress,
+            )
+            state = graph.invoke(initial, config, context=ctx)
+        except (RobotUnavailableError, ChoreInterrupted, BridgeError) as exc:
+            run.log.error("robot_lost", error=str(exc))
+            raise RobotLostError(
+                f"{exc}\nthe chore is saved; when the robot is back, continue it with: "
+                f"reverie resume {run.run_id}"
+            ) from exc
+        return _summarize(run, state, client, info.simulated)
+
+
+def _summarize(run: RunDir, state: dict, client, simulated: bool) -> dict:
+    results = state.get("results", [])
+    summary = {
+        "run_id": run.run_id,
+        "run_dir": str(run.path),
+        "chore": state["chore"],
+        "plan": state["plan"],
+        "subtasks": [
+            {
+                k: r[k]
+                for k in (
+                    "skill",
+                    "args",
+                    "instruction",
+                    "success_claimed",
+                    "attempts",
+                    "judge_score",
+                )
+            }
+            for r in results
+        ],
+        "replans": state.get("replans", 0),
+        "success_claimed": state.get("status") == "done",
+        "status": state.get("status"),
+    }
+    if state.get("failure"):
+        summary["failure"] = state["failure"]
+    if simulated:
+        per_subtask = [bool(r["ground_truth"]) for r in results]
+        final_ok = [
+            any(r["ground_truth"] for r in results if r["instruction"] == p["instruction"])
+            for p in state["plan"]
+        ]
+        summary["ground_truth"] = {"success": all(final_ok), "per_subtask": per_subtask}
+        summary["final_scene"] = client.sim.scene().model_dump()
+    summary["video"] = _write_video(run)
+    run.write_json("summary.json", summary)
+    run.log.info("summary", success_claimed=summary["success_claimed"])
+    return summary
+
+
+def _write_video(run: RunDir) -> str | None:
+    """What the robot saw (left) beside the rollout it chose to follow (right)."""
+    from worldmodel.data.lerobot_v3 import encode_mp4
+
+    frames = []
+    for path in sorted((run.path / "frames").glob("chunk_*.npz")):
+        data = np.load(path)
+        real = data["real"][-1]
+        imagined = data["imagined"] if "imagined" in data.files else None
+        if imagined is None:
+            frames.append(np.concatenate([real, np.full_like(real, 40)], axis=1))
+            continue
+        for frame in imagined:
+            frames.append(np.concatenate([real, _fit(frame, real.shape[0])], axis=1))
+    if not frames:
+        return None
+    video = run.path / "video.mp4"
+    encode_mp4(video, np.stack(frames))
+    return str(video)
+
+
+def _fit(frame: np.ndarray, size: int) -> np.ndarray:
+    if frame.shape[0] == size:
+        return frame
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(frame).resize((size, size), Image.BILINEAR))

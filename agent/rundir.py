@@ -1,0 +1,86 @@
+"""A chore's run directory: run.json (how to resume), events.jsonl (structlog JSON lines), actions
+(every applied action, so an embedded simulator can be restored by replay), frames, the video and
+summary.json. Graph state stays small; everything heavy lives here."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import structlog
+
+RUNS = Path("runs")
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+class RunDir:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        (path / "frames").mkdir(parents=True, exist_ok=True)
+        self._events = open(path / "events.jsonl", "a", buffering=1)  # noqa: SIM115
+        self.log = structlog.wrap_logger(
+            structlog.PrintLogger(self._events),
+            wrapper_class=structlog.BoundLogger,  # independent of the console's log level
+            processors=[
+                structlog.processors.TimeStamper(fmt="iso"),
+                structlog.processors.add_log_level,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+
+    @property
+    def run_id(self) -> str:
+        return self.path.name
+
+    def write_json(self, name: str, data: dict) -> None:
+        _atomic_write(self.path / name, json.dumps(data, indent=2))
+
+    def read_json(self, name: str) -> dict:
+        return json.loads((self.path / name).read_text())
+
+    def log_actions(self, chunk_id: str, applied: np.ndarray) -> None:
+        with open(self.path / "actions.jsonl", "a") as f:
+            f.write(json.dumps({"chunk_id": chunk_id, "applied": applied.tolist()}) + "\n")
+
+    def applied_actions(self) -> list[list[float]]:
+        path = self.path / "actions.jsonl"
+        if not path.exists():
+            return []
+        rows, seen = [], set()
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            if record["chunk_id"] not in seen:  # a replayed chunk moved the robot once
+                seen.add(record["chunk_id"])
+                rows += record["applied"]
+        return rows
+
+    def save_frames(self, serial: int, real: np.ndarray, imagined: np.ndarray | None) -> None:
+        arrays = {"real": real}
+        if imagined is not None:
+            arrays["imagined"] = imagined
+        tmp = self.path / "frames" / f"chunk_{serial:05d}.tmp.npz"
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, self.path / "frames" / f"chunk_{serial:05d}.npz")
+
+    def subtask_frames(self, first_serial: int) -> list[np.ndarray]:
+        frames = []
+        for path in sorted((self.path / "frames").glob("chunk_*.npz")):
+            if int(path.stem.split("_")[1]) >= first_serial:
+                frames.append(np.load(path)["real"][-1])
+        return frames
+
+    def close(self) -> None:
+        self._events.close()
