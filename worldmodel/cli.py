@@ -37,6 +37,10 @@ MinutesOpt = Annotated[
     typer.Option(help="Stop (state saved) after this many minutes; the same command resumes."),
 ]
 ResumeOpt = Annotated[bool, typer.Option("--resume/--no-resume", help="Continue a previous run.")]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(help="CPU threads for torch [torch default]; 1 is faster on a busy shared CPU."),
+]
 InstallOpt = Annotated[
     bool, typer.Option("--install", help="Copy the trained model into checkpoints/ (shipped).")
 ]
@@ -65,10 +69,12 @@ def _train(
     max_minutes: float | None,
     resume: bool,
     install: bool,
+    threads: int | None,
     as_json: bool,
 ) -> None:
     import time
 
+    import torch
     from pydantic import ValidationError
     from rich.console import Console
     from rich.progress import (
@@ -82,6 +88,10 @@ def _train(
     from worldmodel.training.pipeline import run
     from worldmodel.training.trainer import TrainingInterrupted
 
+    if threads is not None:
+        if threads < 1:
+            fail(f"--threads must be >= 1; got {threads}")
+        torch.set_num_threads(threads)
     overrides = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed}
     deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
     results = {}
@@ -134,10 +144,22 @@ def _make_train_command(models: tuple[str, ...], doc: str):
         max_minutes: MinutesOpt = None,
         resume: ResumeOpt = True,
         install: InstallOpt = False,
+        threads: ThreadsOpt = None,
         as_json: JsonFlag = False,
     ) -> None:
         _train(
-            models, data, out, steps, batch_size, lr, seed, max_minutes, resume, install, as_json
+            models,
+            data,
+            out,
+            steps,
+            batch_size,
+            lr,
+            seed,
+            max_minutes,
+            resume,
+            install,
+            threads,
+            as_json,
         )
 
     command.__doc__ = doc

@@ -1,0 +1,1 @@
+"""Frame autoencoder (VAE) whose latents the world model diffuses in."""
