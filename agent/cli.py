@@ -34,11 +34,19 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
+    from robot_bridge.client import BridgeError
     from robot_bridge.sim.tabletop import InvalidActionError
     from skills.library import SkillError
     from worldmodel.data.lerobot_v3 import DatasetError
 
-    return (SkillError, DatasetError, InvalidActionError, ValueError, FileNotFoundError)
+    return (
+        SkillError,
+        DatasetError,
+        InvalidActionError,
+        BridgeError,
+        ValueError,
+        FileNotFoundError,
+    )
 
 
 def _progress():
@@ -155,6 +163,12 @@ def do_cmd(
     ] = "worldmodel",
     rollouts: Annotated[int, typer.Option(help="Futures imagined per chunk.")] = 4,
     seed: Annotated[int, typer.Option(help="Scene seed of the embedded simulator.")] = 0,
+    planner: Annotated[
+        str, typer.Option(help="local (no model) or llm (REVERIE_LLM_* endpoint).")
+    ] = "local",
+    judge: Annotated[
+        str, typer.Option(help="local (learned) or vlm (REVERIE_LLM_* endpoint).")
+    ] = "local",
     as_json: JsonFlag = False,
 ) -> None:
     """Plan a chore and do it on a robot; writes a run directory with a video and summary.json."""
@@ -169,7 +183,14 @@ def do_cmd(
     say = (lambda m: None) if as_json else (lambda m: typer.echo(m, err=True))
     try:
         summary = do_chore(
-            chore, robot=robot, executor=executor, rollouts=rollouts, seed=seed, progress=say
+            chore,
+            robot=robot,
+            executor=executor,
+            rollouts=rollouts,
+            seed=seed,
+            planner=planner,
+            judge=judge,
+            progress=say,
         )
     except PlanningError as exc:
         fail(str(exc))

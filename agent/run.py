@@ -6,6 +6,7 @@ through the same gRPC bridge a real robot would use.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -52,16 +53,39 @@ def _make_executor(name: str, sim_robot, rollouts: int):
     raise ValueError(f"unknown executor {name!r}; valid executors: {', '.join(EXECUTORS)}")
 
 
+JUDGES = ("local", "vlm")
+PLANNERS = ("local", "llm")
+
+
 def _make_judge(name: str):
+    if name == "vlm":  # endpoint from REVERIE_LLM_BASE_URL / _MODEL / _API_KEY
+        from agent.judges.vlm import VLMJudge
+
+        return VLMJudge()
+    if name != "local":
+        raise ValueError(f"unknown judge {name!r}; valid judges: {', '.join(JUDGES)}")
     from agent.judges.local import DEFAULT_JUDGE, LocalJudge
 
-    if name != "local":
-        raise ValueError(f"unknown judge {name!r}; valid judges: local")
     if not (DEFAULT_JUDGE / "config.json").exists():
         raise ValueError(
             f"no judge checkpoint in {DEFAULT_JUDGE}; train one with `reverie train judge`"
         )
     return LocalJudge()
+
+
+def _make_planner(name: str):
+    if name == "local":
+        return LocalPlanner()
+    if (
+        name == "llm"
+    ):  # REVERIE_LLM_FALLBACK=local answers with the local planner when the LLM fails
+        import os
+
+        from agent.planners.llm import LLMPlanner
+
+        fallback = LocalPlanner() if os.environ.get("REVERIE_LLM_FALLBACK") == "local" else None
+        return LLMPlanner(fallback=fallback)
+    raise ValueError(f"unknown planner {name!r}; valid planners: {', '.join(PLANNERS)}")
 
 
 def do_chore(
@@ -71,6 +95,7 @@ def do_chore(
     rollouts: int = 4,
     seed: int = 0,
     judge: str = "local",
+    planner: str = "local",
     runs: Path = RUNS,
     progress: Callable[[str], None] = lambda message: None,
 ) -> dict:
@@ -114,9 +139,7 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
                 sim_robot.call(lambda sim: [sim.step(a) for a in replay])
         client = stack.enter_context(RobotClient(address))
         info = client.info()
-        executor = _make_executor(settings["executor"], sim_robot, settings["rollouts"])
-        judge = _make_judge(settings["judge"])
-        planner = LocalPlanner()
+        planner = _make_planner(settings.get("planner", "local"))
         config = {"configurable": {"thread_id": run.run_id}}
         conn = sqlite3.connect(run.path.parent / "agent.sqlite", check_same_thread=False)
         stack.callback(conn.close)
@@ -159,6 +182,9 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
             if not plan.steps:
                 state = {**state, "status": "done"}
                 return _summarize(run, state, client, info.simulated)
+        # Models load after planning, so a refused chore is refused at once.
+        executor = _make_executor(settings["executor"], sim_robot, settings["rollouts"])
+        judge = _make_judge(settings["judge"])
         try:
             control = stack.enter_context(client.control("reverie-agent"))
             ctx = RunContext(
@@ -217,7 +243,7 @@ def _summarize(run: RunDir, state: dict, client, simulated: bool) -> dict:
             for p in state["plan"]
         ]
         summary["ground_truth"] = {"success": all(final_ok), "per_subtask": per_subtask}
-        summary["final_scene"] = client.sim.scene().model_dump()
+        summary["final_scene"] = json.loads(client.sim.scene().model_dump_json())
     summary["video"] = _write_video(run)
     run.write_json("summary.json", summary)
     run.log.info("summary", success_claimed=summary["success_claimed"])

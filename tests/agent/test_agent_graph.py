@@ -1,0 +1,161 @@
+"""The chore graph end to end: embedded MuJoCo robot behind the real gRPC bridge, scripted
+executor, a VLM judge served by a local OpenAI-compatible stand-in (recorded verdicts), SQLite
+checkpoints, a killed process resumed, a robot lost mid-chore."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import agent.run as run_module
+from agent.run import RobotLostError, do_chore, resume_chore
+from tests.agent.openai_standin import OpenAIStandIn
+
+DONE = '{"done": true, "confidence": 0.95, "reason": "looks done"}'
+NOT_DONE = '{"done": false, "confidence": 0.9, "reason": "not yet"}'
+CHORE = "put the red block in the drawer and leave it closed"  # seed 0: three subtasks
+
+
+@pytest.fixture
+def judge_server(monkeypatch):
+    answers = {
+        "open the drawer": [DONE],
+        "put the red block in the drawer": [DONE],
+        "close the drawer": [DONE],
+        "put the green block in the bowl": [NOT_DONE, DONE],
+        "press the button": [NOT_DONE],
+    }
+    server = OpenAIStandIn(answers)
+    monkeypatch.setenv("REVERIE_LLM_BASE_URL", server.base_url)
+    monkeypatch.setenv("REVERIE_LLM_MODEL", "recorded-vlm")
+    yield server
+    server.close()
+
+
+def test_three_subtask_chore_end_to_end(tmp_path, judge_server):
+    summary = do_chore(CHORE, executor="scripted", seed=0, judge="vlm", runs=tmp_path)
+    assert [s["skill"] for s in summary["plan"]] == ["open_drawer", "pick_place", "close_drawer"]
+    assert summary["success_claimed"] and summary["replans"] == 0
+    assert [s["attempts"] for s in summary["subtasks"]] == [1, 1, 1]
+    assert summary["ground_truth"] == {"success": True, "per_subtask": [True, True, True]}
+    assert ["in", "red_block", "drawer"] in summary["final_scene"]["relations"]
+    assert not summary["final_scene"]["drawer_open"]
+    run_dir = Path(summary["run_dir"])
+    assert (run_dir / "video.mp4").stat().st_size > 1000
+    events = [
+        json.loads(line)["event"] for line in (run_dir / "events.jsonl").read_text().splitlines()
+    ]
+    assert events.count("subtask_done") == 3 and "chunk" in events and "judged" in events
+    assert json.loads((run_dir / "summary.json").read_text())["run_id"] == summary["run_id"]
+    # the judge saw camera frames only: each request carried images
+    parts = judge_server.requests[0]["messages"][0]["content"]
+    assert any(p["type"] == "image_url" for p in parts)
+
+
+def test_judge_says_not_done_then_retry(tmp_path, judge_server):
+    summary = do_chore(
+        "put the green block in the bowl", executor="scripted", seed=0, judge="vlm", runs=tmp_path
+    )
+    assert summary["success_claimed"] and summary["subtasks"][0]["attempts"] == 2
+
+
+def test_replan_then_give_up_reports_judge_and_ground_truth(tmp_path, judge_server):
+    summary = do_chore("press the button", executor="scripted", seed=0, judge="vlm", runs=tmp_path)
+    assert not summary["success_claimed"] and summary["status"] == "failed"
+    assert summary["replans"] == 1 and "gave up" in summary["failure"]
+    assert all(not s["success_claimed"] for s in summary["subtasks"])
+    # the judge's claims and the simulator's truth sit side by side in the report
+    assert len(summary["ground_truth"]["per_subtask"]) == len(summary["subtasks"])
+
+
+def test_robot_lost_mid_chore_then_resumed(tmp_path, judge_server, monkeypatch):
+    servers = []
+    real_start = run_module._start_embedded
+
+    def start_and_remember(seed, image_size):
+        robot, server, address = real_start(seed, image_size)
+        servers.append(server)
+        return robot, server, address
+
+    monkeypatch.setattr(run_module, "_start_embedded", start_and_remember)
+
+    def pull_the_plug(message):
+        if message.startswith("[2/3]"):  # the robot vanishes during the second subtask
+            servers[0].stop()
+
+    with pytest.raises(RobotLostError, match=r"reverie resume (\S+)") as info:
+        do_chore(
+            CHORE, executor="scripted", seed=0, judge="vlm", runs=tmp_path, progress=pull_the_plug
+        )
+    run_id = str(info.value).rsplit(" ", 1)[-1]
+    summary = resume_chore(run_id, runs=tmp_path)
+    assert summary["success_claimed"] and summary["ground_truth"]["success"]
+    assert [s["instruction"] for s in summary["subtasks"]] == [
+        "open the drawer",
+        "put the red block in the drawer",
+        "close the drawer",
+    ]
+
+
+def test_killed_process_resumes_from_sqlite(tmp_path, judge_server):
+    env = {**os.environ, "MUJOCO_GL": "egl"}
+    cmd = [sys.executable, "-m", "agent", "do", CHORE, "--executor", "scripted", "--judge", "vlm"]
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    runs = tmp_path / "runs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # kill it once the first subtask is done
+        events = list(runs.glob("*/events.jsonl"))
+        if events and "subtask_done" in events[0].read_text():
+            break
+        assert proc.poll() is None, proc.communicate()[1].decode()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    run_id = events[0].parent.name
+    assert not (runs / run_id / "summary.json").exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "agent", "resume", run_id, "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["success_claimed"] and summary["ground_truth"]["success"]
+    assert ["in", "red_block", "drawer"] in summary["final_scene"]["relations"]
+
+
+def test_cli_refusals_and_unreachable_robot(tmp_path):
+    env = {**os.environ, "MUJOCO_GL": "egl"}
+
+    def reverie(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "agent", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    proc = reverie("do", "put the purple cup in the bowl", "--executor", "scripted")
+    assert proc.returncode == 2 and "purple cup" in proc.stderr and "the robot can:" in proc.stderr
+    proc = reverie("do", "", "--executor", "scripted")
+    assert proc.returncode == 2 and "empty" in proc.stderr
+    started = time.monotonic()
+    proc = reverie("do", "press the button", "--robot", "127.0.0.1:9", "--judge", "vlm")
+    assert (
+        proc.returncode != 0 and "did not answer" in proc.stderr and "Traceback" not in proc.stderr
+    )
+    assert time.monotonic() - started < 60
+    proc = reverie("resume", "no-such-run")
+    assert proc.returncode == 2 and "no run 'no-such-run'" in proc.stderr
