@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from robot_bridge.cli import bridge_app  # light: its heavy imports are inside the commands
+from worldmodel.cli import train_app, wm_app
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
@@ -24,6 +25,8 @@ eval_app = typer.Typer(help="Evaluate executors on seeded task suites.", no_args
 app.add_typer(eval_app, name="eval")
 
 app.add_typer(bridge_app, name="bridge")
+app.add_typer(train_app, name="train")
+app.add_typer(wm_app, name="wm")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
