@@ -1,0 +1,124 @@
+"""The world-model executor: imagine N futures, invert each with the IDM, reject infeasible ones,
+let the judge pick, and hand the first K actions to the robot (receding horizon).
+
+Actions are smoothed before they reach the robot: averaged over the kept rollouts that agree
+with the best one, and with the previous chunk's plan for the steps both cover (overlapping
+windows), as in 1X's world-model policy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agent.executors.base import Proposal
+from agent.planners.base import PlannedStep
+
+ACTION_LIMIT = 1.0
+LIMIT_SLACK = 0.25  # IDM outputs a little past the limits are noise; far past them, nonsense
+MAX_JUMP = 1.2  # largest plausible change of the xyz command between neighbouring frames
+AGREEMENT = 0.35  # mean xyz distance under which a kept rollout agrees with the best one
+
+
+def feasible(actions: np.ndarray) -> np.ndarray:
+    """(N, T, 4) -> (N,) bool: inside the limits and consistent between neighbouring frames."""
+    inside = np.all(np.abs(actions) <= ACTION_LIMIT + LIMIT_SLACK, axis=(1, 2))
+    jumps = np.linalg.norm(np.diff(actions[:, :, :3], axis=1), axis=-1)
+    steady = (
+        np.all(jumps <= MAX_JUMP, axis=1) if actions.shape[1] > 1 else np.ones(len(actions), bool)
+    )
+    return inside & steady
+
+
+def consensus(actions: np.ndarray, scores: np.ndarray, keep: np.ndarray, k: int) -> np.ndarray:
+    """Average the first k actions of the kept rollouts that agree with the best kept one."""
+    candidates = np.flatnonzero(keep)
+    best = candidates[np.argmax(scores[candidates])]
+    distance = np.linalg.norm(actions[candidates, :k, :3] - actions[best, :k, :3], axis=-1).mean(
+        axis=1
+    )
+    agreeing = candidates[distance <= AGREEMENT]
+    weights = scores[agreeing] + 1e-6
+    return np.tensordot(weights / weights.sum(), actions[agreeing, :k], axes=1)
+
+
+class WorldModelExecutor:
+    name = "worldmodel"
+
+    def __init__(
+        self,
+        rollouts: int = 4,
+        chunk: int = 4,
+        context: int = 2,
+        resamples: int = 2,
+        imaginer=None,
+        seed: int = 0,
+        image_size: int = 64,
+    ) -> None:
+        if imaginer is None:
+            from worldmodel.imagine import Imaginer
+
+            imaginer = Imaginer()
+        self.imaginer = imaginer
+        self.rollouts, self.chunk, self.context, self.resamples = (
+            rollouts,
+            chunk,
+            context,
+            resamples,
+        )
+        self.seed, self.image_size = seed, image_size
+        self._history: list[np.ndarray] = []
+        self._planned: np.ndarray | None = None  # the previous chunk's actions beyond its first k
+        self._calls = 0
+
+    def begin(self, step: PlannedStep) -> None:
+        self._history, self._planned = [], None
+
+    def propose(self, step: PlannedStep, frame: np.ndarray, state: np.ndarray) -> Proposal:
+        frame = _fit(frame, self.image_size)
+        self._history.append(frame)
+        recent = np.stack(self._history[-self.context :])
+        if len(recent) < self.context:  # at the start of a skill, repeat the first frame
+            recent = np.concatenate([np.repeat(recent[:1], self.context - len(recent), 0), recent])
+        result, keep, resampled = None, None, -1
+        for _ in range(1 + self.resamples):
+            resampled += 1
+            self._calls += 1
+            result = self.imaginer.imagine(
+                recent,
+                step.instruction,
+                rollouts=self.rollouts,
+                seed=self.seed + self._calls,
+                history=np.stack(self._history),
+            )
+            keep = feasible(result.actions)
+            if keep.any():
+                break
+        assert result is not None and keep is not None
+        if not keep.any():  # every sample infeasible: fall back on the least extreme one
+            keep = np.zeros(len(keep), bool)
+            keep[np.argmin(np.abs(result.actions).max(axis=(1, 2)))] = True
+        k = min(self.chunk, result.actions.shape[1])
+        actions = consensus(result.actions, result.scores, keep, k)
+        if self._planned is not None:  # overlapping windows: blend with what was planned before
+            overlap = min(len(self._planned), k)
+            actions[:overlap] = (actions[:overlap] + self._planned[:overlap]) / 2
+        best = int(np.flatnonzero(keep)[np.argmax(result.scores[keep])])
+        self._planned = result.actions[best, k:]
+        return Proposal(
+            actions=np.clip(actions, -ACTION_LIMIT, ACTION_LIMIT),
+            imagined=result.frames[best, 1 : k + 1],
+            scores=[round(float(s), 4) for s in result.scores],
+            info={
+                "kept": int(keep.sum()),
+                "resamples": resampled,
+                **{k_: round(v, 4) for k_, v in result.timings.items()},
+            },
+        )
+
+
+def _fit(frame: np.ndarray, size: int) -> np.ndarray:
+    if frame.shape[0] == size:
+        return frame
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(frame).resize((size, size), Image.BILINEAR))
