@@ -179,6 +179,120 @@ train_app.command("all")(
 )
 
 
+CheckpointsOpt = Annotated[
+    Path | None, typer.Option(help="Folder holding vae/, wm/, idm/, judge/ [shipped checkpoints/].")
+]
+StepsSampling = Annotated[int, typer.Option("--steps", help="Euler sampling steps.")]
+GuidanceOpt = Annotated[float, typer.Option(help="Classifier-free guidance on the instruction.")]
+
+
+@wm_app.command()
+def imagine(
+    seed: Annotated[int, typer.Option(help="Scene seed of the simulated household.")],
+    instruction: Annotated[str, typer.Option(help='What to imagine, e.g. "open the drawer".')],
+    rollouts: Annotated[int, typer.Option(help="Futures imagined in one batch.")] = 4,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the videos [runs/imagine/seed-S].")
+    ] = None,
+    steps: StepsSampling = 4,
+    guidance: GuidanceOpt = 1.0,
+    checkpoints: CheckpointsOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Imagine the scene of a seed carrying out an instruction; invert with the IDM; judge."""
+    import os
+    import time
+
+    os.environ.setdefault("MUJOCO_GL", "egl")
+    if not instruction.strip():
+        fail('--instruction must not be empty; e.g. --instruction "open the drawer"')
+    if not 1 <= rollouts <= 64:
+        fail(f"--rollouts must be between 1 and 64; got {rollouts}")
+    if seed < 0:
+        fail(f"--seed must be >= 0; got {seed}")
+    from robot_bridge.sim.tabletop import TabletopSim
+    from worldmodel.imagine import Imaginer
+    from worldmodel.video import write_rollout_video
+
+    try:
+        imaginer = Imaginer(checkpoints, steps=steps, guidance=guidance)
+    except _user_errors() as exc:
+        fail(str(exc))
+    sim = TabletopSim(image_size=imaginer.pipeline.vae.config.image_size)
+    frame = sim.reset(seed).image
+    sim.close()
+    start = time.perf_counter()
+    result = imaginer.imagine(frame[None], instruction, rollouts=rollouts, seed=seed)
+    out = out or Path("runs/imagine") / f"seed-{seed}"
+    videos = []
+    for i in range(rollouts):
+        title = f"rollout {i}  judge {result.scores[i]:.2f}"
+        path = out / f"rollout_{i}.mp4"
+        write_rollout_video(path, result.frames[i], result.actions[i], title, fps=imaginer.fps)
+        videos.append(str(path))
+    summary = {
+        "seed": seed,
+        "instruction": instruction,
+        "rollouts": rollouts,
+        "load_s": round(imaginer.load_s, 3),
+        "imagine_invert_s": round(result.timings["imagine_invert_s"], 3),
+        "imagine_s": round(result.timings["imagine_s"], 3),
+        "invert_s": round(result.timings["invert_s"], 3),
+        "judge_s": round(result.timings["judge_s"], 3),
+        "total_s": round(time.perf_counter() - start, 3),
+        "horizon_frames": imaginer.horizon_frames,
+        "horizon_s": imaginer.horizon_frames / imaginer.fps,
+        "sampling_steps": steps,
+        "judge_scores": [round(float(s), 4) for s in result.scores],
+        "best_rollout": result.best,
+        "actions": [[[round(float(v), 3) for v in a] for a in r] for r in result.actions],
+        "videos": videos,
+    }
+    if as_json:
+        print(json.dumps(summary))
+        return
+    typer.echo(
+        f"imagined {rollouts} x {summary['horizon_frames']} frames ({summary['horizon_s']} s of robot "
+        f"time) and inverted them in {summary['imagine_invert_s']} s (models loaded in {summary['load_s']} s)"
+    )
+    for i, path in enumerate(videos):
+        best = "  <- best" if i == result.best else ""
+        typer.echo(f"  rollout {i}: judge {result.scores[i]:.3f}  {path}{best}")
+
+
+@wm_app.command()
+def score(
+    split: Annotated[
+        str, typer.Option(help="Which split: train, test (seen compositions) or holdout.")
+    ] = "test",
+    data: DataOpt = Path("data/episodes"),
+    windows: Annotated[int, typer.Option(help="World-model windows to predict.")] = 256,
+    steps: StepsSampling = 4,
+    guidance: GuidanceOpt = 1.0,
+    checkpoints: CheckpointsOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Score the world model (action-conditioned PSNR/SSIM vs copying the last frame), the IDM
+    (action error vs the mean action) and the judge (accuracy, precision, recall) on a split."""
+    from worldmodel.scoring import score_split
+
+    if split not in ("train", "test", "holdout"):
+        fail(f"--split must be train, test or holdout; got {split!r}")
+    if windows < 1:
+        fail(f"--windows must be >= 1; got {windows}")
+    try:
+        result = score_split(
+            data / split, checkpoints, windows=windows, steps=steps, guidance=guidance
+        )
+    except _user_errors() as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(result))
+        return
+    for key, value in result.items():
+        typer.echo(f"{key:>24}: {value}")
+
+
 def main() -> None:  # pragma: no cover - for `python -m worldmodel.cli`
     app = typer.Typer(no_args_is_help=True)
     app.add_typer(train_app, name="train")

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+import torch
+
+from worldmodel.diffusion.configuration_world_model import TransformerConfig, WorldModelConfig
+from worldmodel.diffusion.modeling_world_model import WorldModel
+from worldmodel.diffusion.pipeline_world_model import WorldModelPipeline
+from worldmodel.diffusion.scheduling_flow import FlowMatchEulerScheduler, add_noise
+from worldmodel.evaluation import evaluate_world_model, psnr_db, ssim
+from worldmodel.text.configuration_text import TextEncoderConfig
+from worldmodel.training.wm import WorldModelRecipe, window_indices, window_rows
+from worldmodel.vae.configuration_vae import VAEConfig
+from worldmodel.vae.modeling_vae import FrameVAE
+
+TINY_VAE = VAEConfig(
+    image_size=32, channels=[8, 16], encoder_blocks=[0, 0], decoder_blocks=[0, 1], latent_channels=4
+)
+TINY_WM = WorldModelConfig(
+    latent_channels=4,
+    latent_size=16,
+    patch=4,
+    frames=3,
+    transformer=TransformerConfig(layers=1, heads=2, head_dim=8),
+    text=TextEncoderConfig(dim=16, layers=1, heads=2),
+)
+
+
+@pytest.fixture
+def vae_dir(tmp_path):
+    torch.manual_seed(0)
+    return FrameVAE(TINY_VAE).save_pretrained(tmp_path / "vae")
+
+
+def test_denoiser_shapes_with_and_without_actions():
+    model = WorldModel(TINY_WM)
+    x = torch.randn(2, 4, 3, 16, 16)
+    ctx = torch.randn(2, 4, 2, 16, 16)
+    text = model.encode_text(["open the drawer", ""])
+    assert model(x, torch.rand(2), ctx, text).shape == x.shape
+    assert model(x, torch.rand(2), ctx, text, torch.zeros(2, 3, 4)).shape == x.shape
+    with pytest.raises(ValueError, match="expected 2 context frames, got 1"):
+        model(x, torch.rand(2), ctx[:, :, :1], text)
+
+
+def test_scheduler_goes_from_noise_to_data():
+    sched = FlowMatchEulerScheduler(4, shift=3.0)
+    assert sched.sigmas[0] == 1 and sched.sigmas[-1] == 0 and len(sched) == 4
+    x0, noise = torch.randn(3, 5), torch.randn(3, 5)
+    x = add_noise(x0, noise, torch.ones(3))
+    for i in range(len(sched)):  # the exact velocity carries noise to data in any number of steps
+        x = sched.step(noise - x0, i, x)
+    assert torch.allclose(x, x0, atol=1e-5)
+
+
+def test_windows_clamp_to_their_episode(wm_arrays):
+    rows = window_rows(wm_arrays)
+    assert len(rows) == 6 * 11
+    ctx, fut, act = window_indices(wm_arrays, np.array([[1, 0], [1, 10]]), context=2, horizon=3)
+    assert ctx.tolist() == [[12, 12], [21, 22]]
+    assert fut.tolist() == [[13, 14, 15], [23, 23, 23]]
+    assert act.tolist() == [[12, 13, 14], [22, 23, 23]]
+
+
+def test_recipe_trains_a_step_and_pipeline_samples_deterministically(tmp_path, vae_dir, wm_arrays):
+    recipe = WorldModelRecipe(
+        wm_arrays, wm_arrays, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path, eval_windows=4
+    )
+    assert list(tmp_path.glob("latents_*.npy"))  # cached for the next run
+    model = recipe.build_model()
+    batch = recipe.batch(np.random.default_rng(0), 3)
+    assert batch["context"].shape == (3, 4, 2, 16, 16) and batch["future"].shape == (
+        3,
+        4,
+        3,
+        16,
+        16,
+    )
+    loss, _ = recipe.loss(model, batch, torch.Generator().manual_seed(0))
+    loss.backward()
+    assert torch.isfinite(loss)
+    pipe = WorldModelPipeline(recipe.vae, model.eval())
+    context = wm_arrays.frames[:2][None].repeat(2, 0)
+    a = pipe(context, ["open the drawer"] * 2, steps=2, guidance=2.0, seed=7)
+    b = pipe(context, ["open the drawer"] * 2, steps=2, guidance=2.0, seed=7)
+    assert a.shape == (2, 3, 32, 32, 3) and a.dtype == np.uint8 and np.array_equal(a, b)
+    metrics = evaluate_world_model(pipe, wm_arrays, windows=4, steps=1, batch_size=2)
+    assert len(metrics["wm.psnr_db"]) == len(metrics["wm.psnr_copy_db"]) == 3
+    assert metrics["wm.windows"] == 4
+
+
+def test_metrics_of_identical_frames():
+    x = np.random.default_rng(0).integers(0, 255, (2, 16, 16, 3), dtype=np.uint8)
+    assert np.all(psnr_db(x, x) > 90) and np.allclose(ssim(x, x), 1.0, atol=1e-4)
+    assert ssim(x, 255 - x).mean() < 0.5

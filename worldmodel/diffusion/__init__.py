@@ -1,0 +1,1 @@
+"""Latent video diffusion world model: flow matching with a diffusers video transformer."""

@@ -1,0 +1,54 @@
+"""Configuration of the latent video diffusion world model."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, model_validator
+
+from worldmodel.text.configuration_text import TextEncoderConfig
+
+
+class TransformerConfig(BaseModel):
+    """A tiny `diffusers.LTXVideoTransformer3DModel` (the fastest of the diffusers video
+    transformers measured on this CPU; it takes packed tokens, so we choose our own patching)."""
+
+    layers: int = Field(default=6, ge=1, le=64)
+    heads: int = Field(default=4, ge=1, le=64)
+    head_dim: int = Field(default=32, ge=8, le=256)
+
+    @property
+    def width(self) -> int:
+        return self.heads * self.head_dim
+
+
+class WorldModelConfig(BaseModel):
+    """Predicts `frames` future latent frames from `context_frames` past ones (the last is the
+    current frame), the instruction, and optionally the actions between the frames."""
+
+    latent_channels: int = Field(default=8, ge=1, le=64)
+    latent_size: int = Field(default=16, ge=2, le=128)
+    # 4x4 latent patches: 16 tokens per frame, 128 per 8-frame chunk; a step at batch 16 then
+    # costs about a second on one CPU core (2x2 patches cost 4x as much).
+    patch: int = Field(default=4, ge=1, le=8, description="spatial patch (space-to-depth) size")
+    frames: int = Field(default=8, ge=1, le=64)
+    context_frames: int = Field(default=2, ge=1, le=8)
+    action_dim: int = Field(default=4, ge=1, le=32)
+    transformer: TransformerConfig = Field(default_factory=TransformerConfig)
+    text: TextEncoderConfig = Field(default_factory=TextEncoderConfig)
+    fps: int = Field(default=10, ge=1, le=1000, description="frame rate of the predicted frames")
+
+    @model_validator(mode="after")
+    def _check(self) -> WorldModelConfig:
+        if self.latent_size % self.patch:
+            raise ValueError(
+                f"latent_size ({self.latent_size}) must be divisible by patch ({self.patch})"
+            )
+        return self
+
+    @property
+    def tokens_per_frame(self) -> int:
+        return (self.latent_size // self.patch) ** 2
+
+    @property
+    def channels_per_frame(self) -> int:
+        """Per latent pixel: the noisy latent, the context latents and the action features."""
+        return self.latent_channels * (1 + self.context_frames) + self.action_dim + 1

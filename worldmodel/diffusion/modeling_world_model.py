@@ -1,0 +1,133 @@
+"""The world model's denoiser: a tiny `diffusers` LTX-Video transformer over packed latent tokens.
+
+Conditioning, per future frame and latent pixel, by channel concatenation: the noisy latent, the
+latents of the context frames (the last one is the current camera frame) and the action that led
+to the frame with a presence flag (zeros and flag 0 when no actions are given). The instruction
+enters by cross-attention. Flow matching: the network predicts the velocity `noise - clean` at
+noise level sigma in [0, 1].
+"""
+
+from __future__ import annotations
+
+import torch
+
+from worldmodel.checkpoint import PretrainedModel
+from worldmodel.diffusion.configuration_world_model import WorldModelConfig
+from worldmodel.text.modeling_text import TextEncoding, build_text_encoder
+
+
+class WorldModel(PretrainedModel):
+    model_type = "wm"
+    config_class = WorldModelConfig
+
+    def __init__(self, config: WorldModelConfig) -> None:
+        super().__init__(config)
+        from diffusers import LTXVideoTransformer3DModel
+
+        p = config.patch
+        tc = config.transformer
+        # 1. instruction encoder (trained with the model)
+        self.text = build_text_encoder(config.text)
+        # 2. the video transformer; patching is done here, so its own patch size is 1
+        self.transformer = LTXVideoTransformer3DModel(
+            in_channels=config.channels_per_frame * p * p,
+            out_channels=config.latent_channels * p * p,
+            patch_size=1,
+            patch_size_t=1,
+            num_attention_heads=tc.heads,
+            attention_head_dim=tc.head_dim,
+            cross_attention_dim=tc.width,
+            num_layers=tc.layers,
+            caption_channels=config.text.dim,
+        )
+        # 3. per-channel statistics of the VAE latents: the model works on normalized latents
+        self.register_buffer("latent_mean", torch.zeros(config.latent_channels))
+        self.register_buffer("latent_std", torch.ones(config.latent_channels))
+
+    # ----------------------------------------------------------------------------- latents
+    def normalize(self, z: torch.Tensor) -> torch.Tensor:
+        """VAE latents (B, C, T, h, w) -> the unit-scale latents the model diffuses."""
+        return (z - self.latent_mean.view(1, -1, 1, 1, 1)) / self.latent_std.view(1, -1, 1, 1, 1)
+
+    def denormalize(self, z: torch.Tensor) -> torch.Tensor:
+        return z * self.latent_std.view(1, -1, 1, 1, 1) + self.latent_mean.view(1, -1, 1, 1, 1)
+
+    def _pack(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, T, h, w) -> (B, T * h/p * w/p, C * p * p)."""
+        b, c, t, h, w = x.shape
+        p = self.config.patch
+        x = x.view(b, c, t, h // p, p, w // p, p).permute(0, 2, 3, 5, 1, 4, 6)
+        return x.reshape(b, t * (h // p) * (w // p), c * p * p)
+
+    def _unpack(self, x: torch.Tensor, t: int) -> torch.Tensor:
+        b = x.shape[0]
+        p, c = self.config.patch, self.config.latent_channels
+        side = self.config.latent_size // p
+        x = x.view(b, t, side, side, c, p, p).permute(0, 4, 1, 2, 5, 3, 6)
+        return x.reshape(b, c, t, side * p, side * p)
+
+    def _coords(self, b: int, t: int, device: torch.device) -> torch.Tensor:
+        """Token positions for the rotary embedding, scaled into [0, 1) per axis."""
+        side = self.config.latent_size // self.config.patch
+        f, y, x = torch.meshgrid(
+            torch.arange(t, device=device),
+            torch.arange(side, device=device),
+            torch.arange(side, device=device),
+            indexing="ij",
+        )
+        rope = self.transformer.rope
+        grid = torch.stack(
+            [
+                f.flatten() / max(t, 1) * rope.base_num_frames,
+                y.flatten() / side * rope.base_height,
+                x.flatten() / side * rope.base_width,
+            ]
+        ).float()
+        return grid.unsqueeze(0).expand(b, -1, -1)
+
+    # ----------------------------------------------------------------------------- denoising
+    def encode_text(self, instructions: list[str]) -> TextEncoding:
+        return self.text(instructions)
+
+    def forward(
+        self,
+        noisy: torch.Tensor,
+        sigma: torch.Tensor,
+        context: torch.Tensor,
+        text: TextEncoding,
+        actions: torch.Tensor | None = None,
+        action_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Velocity for noisy latents (B, C, T, h, w) at noise levels sigma (B,), given context
+        latents (B, C, K, h, w), encoded text, and actions (B, T, A) with a (B,) presence mask."""
+        b, _, t, h, w = noisy.shape
+        cfg = self.config
+        if context.shape[2] != cfg.context_frames:
+            raise ValueError(
+                f"expected {cfg.context_frames} context frames, got {context.shape[2]}"
+            )
+        if actions is None:
+            actions = noisy.new_zeros(b, t, cfg.action_dim)
+            action_mask = noisy.new_zeros(b)
+        elif action_mask is None:
+            action_mask = noisy.new_ones(b)
+        act = torch.cat(
+            [actions * action_mask.view(b, 1, 1), action_mask.view(b, 1, 1).expand(b, t, 1)], dim=-1
+        )
+        x = torch.cat(
+            [
+                noisy,
+                context.flatten(1, 2).unsqueeze(2).expand(-1, -1, t, -1, -1),
+                act.permute(0, 2, 1)[..., None, None].expand(-1, -1, -1, h, w),
+            ],
+            dim=1,
+        )
+        out = self.transformer(
+            hidden_states=self._pack(x),
+            encoder_hidden_states=text.tokens,
+            timestep=sigma * 1000.0,
+            encoder_attention_mask=text.mask,
+            video_coords=self._coords(b, t, x.device),
+            return_dict=False,
+        )[0]
+        return self._unpack(out, t)

@@ -1,0 +1,129 @@
+"""Sampling: imagine N futures of the current frame in one batch, in a few Euler steps.
+
+context frames --VAE--> latents ─┐
+instruction --text encoder------─┼─> transformer (x steps, classifier-free guidance) ─VAE─> frames
+actions (optional) -------------─┘
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from worldmodel.checkpoint import DEFAULT_CHECKPOINTS
+from worldmodel.diffusion.modeling_world_model import WorldModel
+from worldmodel.diffusion.scheduling_flow import FlowMatchEulerScheduler
+from worldmodel.training.data import to_tensor
+from worldmodel.vae.modeling_vae import FrameVAE
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """(..., 3, H, W) in [-1, 1] -> (..., H, W, 3) uint8."""
+    x = ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return x.movedim(-3, -1).cpu().numpy()
+
+
+class WorldModelPipeline:
+    def __init__(self, vae: FrameVAE, model: WorldModel) -> None:
+        if vae.config.latent_channels != model.config.latent_channels:
+            raise ValueError(
+                f"VAE latents have {vae.config.latent_channels} channels but the world model "
+                f"expects {model.config.latent_channels}; use the VAE it was trained with"
+            )
+        self.vae, self.model = vae, model
+
+    @classmethod
+    def from_pretrained(cls, root: Path | str | None = None, device: str = "cpu"):
+        """Load `root/vae` and `root/wm` (default: the shipped checkpoints)."""
+        root = Path(root) if root else DEFAULT_CHECKPOINTS
+        return cls(
+            FrameVAE.from_pretrained(root / "vae", device),
+            WorldModel.from_pretrained(root / "wm", device),
+        )
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.latent_mean.device
+
+    @property
+    def horizon(self) -> int:
+        return self.model.config.frames
+
+    @torch.no_grad()
+    def encode_context(self, frames: np.ndarray) -> torch.Tensor:
+        """uint8 (B, K, H, W, 3), K >= 1 -> normalized latents (B, C, context_frames, h, w);
+        with fewer than `context_frames` frames the first one is repeated (a robot at rest)."""
+        k = self.model.config.context_frames
+        if frames.shape[1] < k:
+            pad = np.repeat(frames[:, :1], k - frames.shape[1], axis=1)
+            frames = np.concatenate([pad, frames], axis=1)
+        z = self.vae.encode_video(to_tensor(frames[:, -k:]).to(self.device))
+        return self.model.normalize(z)
+
+    @torch.no_grad()
+    def __call__(
+        self,
+        context: np.ndarray,
+        instructions: list[str],
+        actions: np.ndarray | None = None,
+        steps: int = 4,
+        guidance: float = 1.0,
+        shift: float = 1.0,
+        seed: int = 0,
+        decode: bool = True,
+    ) -> np.ndarray | torch.Tensor:
+        """Imagine `len(instructions)` futures. context: uint8 (B, K, H, W, 3) (the last frame is
+        the current one); actions: (B, frames, A) or None. Returns uint8 (B, frames, H, W, 3), or
+        the normalized latents when `decode` is False."""
+        model, cfg = self.model, self.model.config
+        b = len(instructions)
+        if context.shape[0] != b:
+            raise ValueError(f"{context.shape[0]} contexts for {b} instructions")
+        # 1. conditions
+        ctx = self.encode_context(context)
+        text = model.encode_text(list(instructions))
+        null = model.encode_text([""] * b) if guidance != 1.0 else None
+        act = None
+        if actions is not None:
+            act = torch.as_tensor(np.asarray(actions), dtype=torch.float32, device=self.device)
+            if act.shape != (b, cfg.frames, cfg.action_dim):
+                raise ValueError(
+                    f"actions must have shape {(b, cfg.frames, cfg.action_dim)}, got {tuple(act.shape)}"
+                )
+        # 2. seeded noise, one stream per call
+        gen = torch.Generator(self.device).manual_seed(seed)
+        shape = (b, cfg.latent_channels, cfg.frames, cfg.latent_size, cfg.latent_size)
+        x = torch.randn(shape, generator=gen, device=self.device)
+        # 3. Euler steps along the flow, with classifier-free guidance on the instruction
+        scheduler = FlowMatchEulerScheduler(steps, shift)
+        for i in range(len(scheduler)):
+            sigma = scheduler.sigmas[i].expand(b).to(self.device)
+            if null is None:
+                v = model(x, sigma, ctx, text, act)
+            else:
+                both = model(
+                    torch.cat([x, x]),
+                    torch.cat([sigma, sigma]),
+                    torch.cat([ctx, ctx]),
+                    _cat_text(text, null),
+                    None if act is None else torch.cat([act, act]),
+                )
+                v_cond, v_null = both.chunk(2)
+                v = v_null + guidance * (v_cond - v_null)
+            x = scheduler.step(v, i, x)
+        if not decode:
+            return x
+        # 4. back to pixels
+        return to_uint8(self.vae.decode_video(model.denormalize(x)))
+
+
+def _cat_text(a, b):
+    from worldmodel.text.modeling_text import TextEncoding
+
+    return TextEncoding(
+        torch.cat([a.tokens, b.tokens]),
+        torch.cat([a.mask, b.mask]),
+        torch.cat([a.pooled, b.pooled]),
+    )

@@ -1,0 +1,176 @@
+"""Training recipe of the world model: flow matching on VAE latents of real episode windows.
+
+Every training frame is encoded once by the (frozen) VAE and cached. A window starts at frame t0
+of an episode: context frames t0-K+1..t0 and future frames t0+1..t0+T with the actions
+t0..t0+T-1 (indices past the end repeat the last, resting frame: the model also learns to stop).
+Condition dropout (instruction -> "", actions -> absent) trains the unconditional branches that
+classifier-free guidance and text-only imagination use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from worldmodel.checkpoint import DEFAULT_CHECKPOINTS, WEIGHTS_NAME
+from worldmodel.diffusion.configuration_world_model import WorldModelConfig
+from worldmodel.diffusion.modeling_world_model import WorldModel
+from worldmodel.diffusion.scheduling_flow import add_noise, sample_training_sigmas
+from worldmodel.training.cache import EpisodeArrays
+from worldmodel.training.data import to_tensor
+from worldmodel.training.trainer import TrainConfig
+from worldmodel.vae.modeling_vae import FrameVAE
+
+DEFAULT_TRAIN = TrainConfig(
+    steps=8000, batch_size=16, lr=5e-4, weight_decay=0.01, warmup=300, ema_decay=0.999
+)
+
+
+def window_rows(data: EpisodeArrays) -> np.ndarray:
+    """(N, 2) rows (episode, t0) for every frame that has at least one successor."""
+    rows = [
+        np.stack([np.full(n - 1, e), np.arange(n - 1)], 1)
+        for e, n in enumerate(data.lengths)
+        if n > 1
+    ]
+    return np.concatenate(rows).astype(np.int64)
+
+
+def window_indices(data: EpisodeArrays, rows: np.ndarray, context: int, horizon: int):
+    """Global frame indices of the context (B, K) and future (B, T) frames, and of the actions
+    (B, T), each clamped to its episode."""
+    e, t0 = rows[:, 0], rows[:, 1]
+    last = data.lengths[e][:, None] - 1
+    start = data.starts[e][:, None]
+    ctx = start + np.clip(t0[:, None] + np.arange(1 - context, 1)[None], 0, last)
+    fut = start + np.clip(t0[:, None] + np.arange(1, horizon + 1)[None], 0, last)
+    act = start + np.clip(t0[:, None] + np.arange(horizon)[None], 0, last)
+    return ctx, fut, act
+
+
+@torch.no_grad()
+def encode_frames(
+    vae: FrameVAE, frames: np.ndarray, batch_size: int = 256, progress=None
+) -> np.ndarray:
+    """Posterior means of every frame, float16 (N, C, h, w)."""
+    c, s = vae.config.latent_channels, vae.config.latent_size
+    out = np.zeros((len(frames), c, s, s), np.float16)
+    for i in range(0, len(frames), batch_size):
+        out[i : i + batch_size] = vae.encode(to_tensor(frames[i : i + batch_size]))[0].numpy()
+        if progress:
+            progress(min(len(frames), i + batch_size), len(frames))
+    return out
+
+
+def cached_latents(
+    vae_dir: Path, vae: FrameVAE, data: EpisodeArrays, cache_dir: Path | None
+) -> np.ndarray:
+    """Latents of all frames of `data`, cached under `cache_dir` keyed by the VAE weights."""
+    key = hashlib.sha256((vae_dir / WEIGHTS_NAME).read_bytes()).hexdigest()[:12]
+    path = cache_dir / f"latents_{key}_{len(data.frames)}.npy" if cache_dir else None
+    if path and path.is_file():
+        return np.load(path)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("encoding frames with the VAE", total=len(data.frames))
+        latents = encode_frames(
+            vae, data.frames, progress=lambda n, _: bar.update(task, completed=n)
+        )
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npy")
+        np.save(tmp, latents)
+        tmp.replace(path)
+    return latents
+
+
+class WorldModelRecipe:
+    name = "wm"
+
+    def __init__(
+        self,
+        train: EpisodeArrays,
+        val: EpisodeArrays | None = None,
+        config: WorldModelConfig | None = None,
+        vae_dir: Path | None = None,
+        cache_dir: Path | None = None,
+        p_drop_text: float = 0.15,
+        p_drop_actions: float = 0.5,
+        eval_windows: int = 48,
+    ) -> None:
+        vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
+        self.vae = FrameVAE.from_pretrained(vae_dir)
+        vc = self.vae.config
+        self.config = config or WorldModelConfig(
+            latent_channels=vc.latent_channels, latent_size=vc.latent_size
+        )
+        if (self.config.latent_channels, self.config.latent_size) != (
+            vc.latent_channels,
+            vc.latent_size,
+        ):
+            raise ValueError(
+                f"world model expects {self.config.latent_channels}x{self.config.latent_size}^2 latents, "
+                f"the VAE in {vae_dir} gives {vc.latent_channels}x{vc.latent_size}^2"
+            )
+        self.train_data, self.val_data = train, val
+        self.latents = cached_latents(vae_dir, self.vae, train, cache_dir)
+        sample = self.latents[:: max(1, len(self.latents) // 4096)].astype(np.float32)
+        self.latent_mean = sample.mean(axis=(0, 2, 3))
+        self.latent_std = sample.std(axis=(0, 2, 3)) + 1e-6
+        self.rows = window_rows(train)
+        self.p_drop_text, self.p_drop_actions = p_drop_text, p_drop_actions
+        self.eval_windows = eval_windows
+
+    def build_model(self) -> WorldModel:
+        model = WorldModel(self.config)
+        model.latent_mean.copy_(torch.from_numpy(self.latent_mean))
+        model.latent_std.copy_(torch.from_numpy(self.latent_std))
+        return model
+
+    def batch(self, rng: np.random.Generator, batch_size: int) -> dict:
+        rows = self.rows[rng.integers(len(self.rows), size=batch_size)]
+        cfg = self.config
+        ctx, fut, act = window_indices(self.train_data, rows, cfg.context_frames, cfg.frames)
+
+        def lat(idx: np.ndarray) -> torch.Tensor:  # (B, n) indices -> (B, C, n, h, w)
+            z = torch.from_numpy(self.latents[idx.ravel()].astype(np.float32))
+            return z.view(*idx.shape, *self.latents.shape[1:]).transpose(1, 2)
+
+        instructions = [
+            "" if rng.random() < self.p_drop_text else self.train_data.instructions[e]
+            for e in rows[:, 0]
+        ]
+        return {
+            "context": lat(ctx),
+            "future": lat(fut),
+            "actions": torch.from_numpy(self.train_data.actions[act]),
+            "action_mask": torch.from_numpy(
+                (rng.random(batch_size) >= self.p_drop_actions).astype(np.float32)
+            ),
+            "instructions": instructions,
+        }
+
+    def loss(self, model, batch, generator):
+        x0 = model.normalize(batch["future"])
+        ctx = model.normalize(batch["context"])
+        sigma = sample_training_sigmas(len(x0), generator, x0.device)
+        noise = torch.randn(x0.shape, generator=generator, device=x0.device)
+        text = model.encode_text(batch["instructions"])
+        v = model(
+            add_noise(x0, noise, sigma), sigma, ctx, text, batch["actions"], batch["action_mask"]
+        )
+        return (v - (noise - x0)).square().mean(), {}
+
+    def evaluate(self, model: WorldModel) -> dict:
+        if self.val_data is None:
+            return {}
+        from worldmodel.diffusion.pipeline_world_model import WorldModelPipeline
+        from worldmodel.evaluation import evaluate_world_model
+
+        return evaluate_world_model(
+            WorldModelPipeline(self.vae, model), self.val_data, windows=self.eval_windows
+        )
