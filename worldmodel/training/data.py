@@ -48,3 +48,17 @@ def random_blur(x: torch.Tensor, rng: np.random.Generator, prob: float, max_sigm
         flat = F.conv2d(F.pad(flat, (0, 0, 2, 2), mode="replicate"), k.view(1, 1, 5, 1))
         out[i] = flat.reshape(out[i].shape)
     return out
+
+
+def random_shift(x: torch.Tensor, rng: np.random.Generator, max_shift: int) -> torch.Tensor:
+    """Translate each sample (B, ..., H, W) by up to `max_shift` pixels (edges replicated)."""
+    if max_shift <= 0:
+        return x
+    h, w = x.shape[-2:]
+    padded = F.pad(x.flatten(1, -3), (max_shift,) * 4, mode="replicate").view(
+        *x.shape[:-2], h + 2 * max_shift, w + 2 * max_shift
+    )
+    out = torch.empty_like(x)
+    for i, (dy, dx) in enumerate(rng.integers(0, 2 * max_shift + 1, (len(x), 2))):
+        out[i] = padded[i, ..., dy : dy + h, dx : dx + w]
+    return out

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from worldmodel.judge.configuration_judge import JudgeConfig
 from worldmodel.judge.modeling_judge import Judge, sample_indices
 from worldmodel.training.cache import EpisodeArrays
-from worldmodel.training.data import random_blur, to_tensor
+from worldmodel.training.data import random_blur, random_shift, to_tensor
 from worldmodel.training.trainer import TrainConfig
 
 DEFAULT_TRAIN = TrainConfig(steps=2500, batch_size=32, lr=1e-3, weight_decay=1e-4, warmup=100)
@@ -23,17 +23,22 @@ class JudgeRecipe:
         train: EpisodeArrays,
         val: EpisodeArrays | None = None,
         config: JudgeConfig | None = None,
+        relabeled: list[dict] | None = None,
         blur_prob: float = 0.3,
+        max_shift: int = 2,
     ) -> None:
         self.config = config or JudgeConfig()
         self.train_data, self.val_data = train, val
-        self.blur_prob = blur_prob
-        # Balanced batches: failures are ~30% of the episodes.
+        self.blur_prob, self.max_shift = blur_prob, max_shift
+        # Balanced batches: failures are ~30% of the episodes, relabelled pairs mostly negatives.
         self.by_label = [np.flatnonzero(~train.success), np.flatnonzero(train.success)]
         if min(len(x) for x in self.by_label) == 0:
             raise ValueError(
                 "the judge needs both success and failure episodes in the training data"
             )
+        self.relabeled = relabeled or []
+        flags = np.array([r["success"] for r in self.relabeled], bool)
+        self.relabeled_by_label = [np.flatnonzero(~flags), np.flatnonzero(flags)]
 
     def build_model(self) -> Judge:
         return Judge(self.config)
@@ -46,18 +51,29 @@ class JudgeRecipe:
         idx[1:-1] = np.clip(idx[1:-1] + jitter[1:-1], 0, n - 1)
         return np.sort(np.round(idx).astype(np.int64))
 
+    def _example(self, rng: np.random.Generator, label: int) -> tuple[int, str]:
+        """(episode, instruction): the recorded instruction, or half the time a relabelled one."""
+        pool = self.relabeled_by_label[label] if self.relabeled else []
+        if len(pool) and rng.random() < 0.5:
+            from skills.library import SkillCall
+
+            r = self.relabeled[int(rng.choice(pool))]
+            call = SkillCall(skill=r["skill"], args=r["args"])
+            return r["episode"], call.instruction(int(rng.integers(8)))
+        e = int(rng.choice(self.by_label[label]))
+        return e, self.train_data.instructions[e]
+
     def batch(self, rng: np.random.Generator, batch_size: int) -> dict:
         labels = rng.integers(2, size=batch_size)
-        episodes = [int(rng.choice(self.by_label[y])) for y in labels]
+        examples = [self._example(rng, int(y)) for y in labels]
+        starts = self.train_data.starts
         clips = np.stack(
-            [
-                self.train_data.frames[self.train_data.starts[e] + self._clip(rng, e)]
-                for e in episodes
-            ]
+            [self.train_data.frames[starts[e] + self._clip(rng, e)] for e, _ in examples]
         )
+        video = random_shift(to_tensor(clips), rng, self.max_shift)
         return {
-            "video": random_blur(to_tensor(clips), rng, self.blur_prob),
-            "instructions": [self.train_data.instructions[e] for e in episodes],
+            "video": random_blur(video, rng, self.blur_prob),
+            "instructions": [text for _, text in examples],
             "labels": torch.from_numpy(labels.astype(np.float32)),
         }
 

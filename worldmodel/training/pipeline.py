@@ -39,8 +39,10 @@ def build(model: str, data: Path, out: Path):
         return IDMRecipe(train_split, val_split), DEFAULT_TRAIN
     if model == "judge":
         from worldmodel.training.judge import DEFAULT_TRAIN, JudgeRecipe
+        from worldmodel.training.relabel import relabel_split
 
-        return JudgeRecipe(train_split, val_split), DEFAULT_TRAIN
+        relabeled = relabel_split(train_split)
+        return JudgeRecipe(train_split, val_split, relabeled=relabeled), DEFAULT_TRAIN
     if model == "vae":
         from worldmodel.training.vae import DEFAULT_TRAIN, VAERecipe
 
