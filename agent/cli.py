@@ -304,7 +304,8 @@ def datagen(
 @eval_app.command("skills")
 def eval_skills_cmd(
     executor: Annotated[
-        str, typer.Option(help="Who acts: scripted (oracle) or random.")
+        str,
+        typer.Option(help="Who acts: scripted (oracle), random, or worldmodel (imagine, invert)."),
     ] = "scripted",
     episodes: Annotated[int, typer.Option(help="Seeded scenes per skill kind.")] = 20,
     seed: Annotated[int, typer.Option(help="Base seed.")] = 0,

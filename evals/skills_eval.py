@@ -45,9 +45,39 @@ class RandomExecutor:
             yield self.rng.uniform(-1, 1, 4)
 
 
+class WorldModelSkillExecutor:
+    """The agent's world-model executor in a closed loop on the simulator's camera: imagine,
+    invert, execute a chunk, and stop when the learned judge says the instruction is done."""
+
+    name = "worldmodel"
+
+    def __init__(self, seed: int = 0, rollouts: int = 4, max_chunks: int = 12) -> None:
+        from agent.executors.worldmodel import WorldModelExecutor
+        from agent.judges.local import LocalJudge
+
+        self.executor = WorldModelExecutor(rollouts=rollouts, seed=seed)
+        self.judge = LocalJudge()
+        self.max_chunks = max_chunks
+
+    def actions(self, sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
+        from agent.planners.base import PlannedStep
+
+        step = PlannedStep(skill=call.skill, args=call.args, instruction=call.instruction())
+        self.executor.begin(step)
+        seen = [sim.render()]
+        for _ in range(self.max_chunks):
+            state = np.array([*sim.ee_pos(), sim.gripper_opening()], np.float32)
+            proposal = self.executor.propose(step, seen[-1], state)
+            yield from proposal.actions
+            seen.append(sim.render())
+            if self.judge.completion(seen, step.instruction) >= 0.5:
+                return
+
+
 EXECUTORS: dict[str, Callable[[int], Executor]] = {
     "scripted": lambda seed: ScriptedExecutor(),
     "random": lambda seed: RandomExecutor(seed),
+    "worldmodel": lambda seed: WorldModelSkillExecutor(seed),
 }
 
 

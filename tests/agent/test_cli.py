@@ -44,7 +44,10 @@ def test_eval_skills_scripted_json():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["eval", "skills", "--executor", "telepathy"], "valid executors: scripted, random"),
+        (
+            ["eval", "skills", "--executor", "telepathy"],
+            "valid executors: scripted, random, worldmodel",
+        ),
         (["scene", "--seed", "-1"], "--seed must be >= 0"),
         (["datagen", "--episodes", "0", "--out", "/tmp/x"], "--episodes"),
     ],
