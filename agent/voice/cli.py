@@ -1,0 +1,286 @@
+"""`reverie transcribe` and `reverie listen`, mounted on the main app by agent/cli.py.
+
+Exit codes: 0 done; 1 the chore was attempted but not done; 2 bad input (audio, settings, a
+chore the planner refuses); 3 the robot was lost; 4 heard nothing (silence or noise only).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+HEARD_NOTHING_EXIT = 4
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Speech model: 'bundled' (tiny.en), a CTranslate2 Whisper directory, or a size "
+        "name [REVERIE_VOICE_MODEL, else bundled].",
+        show_default=False,
+    ),
+]
+BackendOption = Annotated[
+    str | None,
+    typer.Option(
+        help="local (faster-whisper) or openai (transcription endpoint) "
+        "[REVERIE_VOICE_BACKEND, else local].",
+        show_default=False,
+    ),
+]
+MaxSecondsOption = Annotated[
+    float | None,
+    typer.Option(
+        help="Refuse audio longer than this [REVERIE_VOICE_MAX_SECONDS, else 30].",
+        show_default=False,
+    ),
+]
+NoBiasFlag = Annotated[
+    bool,
+    typer.Option("--no-bias", help="Do not bias recognition toward the skill vocabulary."),
+]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(code)
+
+
+def _quiet_logs() -> None:
+    """Logs go to stderr, warnings and errors only: stdout is for the transcript or JSON."""
+    import logging
+
+    import structlog
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+
+
+def _voice_errors() -> tuple[type[Exception], ...]:
+    from agent.voice.audio import AudioError
+    from agent.voice.mic import MicrophoneError
+    from agent.voice.transcriber import TranscriptionError, VoiceConfigError
+
+    return (AudioError, MicrophoneError, TranscriptionError, VoiceConfigError)
+
+
+def _load(model, backend, max_seconds, no_bias):
+    from agent.voice.transcriber import VoiceConfig, load_transcriber
+
+    config = VoiceConfig.from_env(
+        model=model, backend=backend, max_seconds=max_seconds, bias=False if no_bias else None
+    )
+    return load_transcriber(config)
+
+
+def transcribe_command(
+    audio: Annotated[
+        Path, typer.Argument(help="Recording: WAV, FLAC, MP3 or OGG, any rate and channels.")
+    ],
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Favour the objects of this scene seed [every known object]."),
+    ] = None,
+    model: ModelOption = None,
+    backend: BackendOption = None,
+    max_seconds: MaxSecondsOption = None,
+    no_bias: NoBiasFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print what a recording says (offline speech recognition, biased to the robot's words)."""
+    from agent.voice.transcriber import HeardNothingError, transcribe_file
+    from agent.voice.vocabulary import build_biasing
+
+    _quiet_logs()
+    if seed is not None and seed < 0:
+        _fail(f"--seed must be >= 0; got {seed}")
+    try:
+        transcriber = _load(model, backend, max_seconds, no_bias)
+        objects = None if seed is None else _scene_objects(seed, None)
+        transcript = transcribe_file(audio, transcriber, build_biasing(objects))
+    except HeardNothingError as exc:
+        _fail(str(exc), HEARD_NOTHING_EXIT)
+    except _voice_errors() as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(transcript.to_json()))
+    else:
+        typer.echo(transcript.text)
+
+
+def listen_command(
+    audio: Annotated[
+        Path | None, typer.Option("--audio", help="Take the command from a recording.")
+    ] = None,
+    mic: Annotated[
+        bool, typer.Option("--mic", help="Record from the microphone until Enter.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Scene seed of the embedded simulator.")] = 0,
+    robot: Annotated[
+        str | None, typer.Option(help="Robot bridge address [embedded simulator].")
+    ] = None,
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Plan the heard chore; do not move the robot.")
+    ] = False,
+    executor: Annotated[
+        str, typer.Option(help="worldmodel (imagine, invert) or scripted (oracle).")
+    ] = "worldmodel",
+    rollouts: Annotated[int, typer.Option(help="Futures imagined per chunk.")] = 4,
+    planner: Annotated[
+        str, typer.Option(help="local (no model) or llm (REVERIE_LLM_* endpoint).")
+    ] = "local",
+    judge: Annotated[
+        str, typer.Option(help="local (learned) or vlm (REVERIE_LLM_* endpoint).")
+    ] = "local",
+    model: ModelOption = None,
+    backend: BackendOption = None,
+    max_seconds: MaxSecondsOption = None,
+    no_bias: NoBiasFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Hear a chore (recording or microphone), say what was heard, then plan it or do it."""
+    from agent.planners.base import PlanningError
+    from agent.voice.transcriber import HeardNothingError
+    from robot_bridge.client import BridgeError
+
+    if (audio is None) == (not mic):
+        _fail("give exactly one source: --audio FILE (a recording) or --mic (push-to-talk)")
+    if seed < 0:
+        _fail(f"--seed must be >= 0; got {seed}")
+    if rollouts < 1 or rollouts > 64:
+        _fail(f"--rollouts must be between 1 and 64; got {rollouts}")
+    _quiet_logs()
+    say = (lambda m: typer.echo(m, err=True)) if as_json else typer.echo
+    try:
+        transcriber = _load(model, backend, max_seconds, no_bias)
+        observation = _observe_robot(robot) if robot else None
+        objects = _scene_objects(seed, observation)
+        transcript = _hear(transcriber, audio, objects, say)
+    except HeardNothingError as exc:
+        _fail(str(exc) + "; nothing was sent to the robot", HEARD_NOTHING_EXIT)
+    except BridgeError as exc:
+        _fail(f"cannot reach the robot at {robot}: {exc}")
+    except _voice_errors() as exc:
+        _fail(str(exc))
+    heard_at = time.perf_counter()
+    say(f'heard: "{transcript.text}"')
+    try:
+        if plan_only:
+            result = _plan(transcript.text, seed, observation)
+            result["transcript"] = transcript.to_json()
+            result["latency_to_plan_s"] = round(
+                transcript.latency_s + time.perf_counter() - heard_at, 3
+            )
+        else:
+            progress = (lambda m: None) if as_json else (lambda m: typer.echo(m, err=True))
+            result = _do(transcript.text, robot, executor, rollouts, seed, planner, judge, progress)
+            result["transcript"] = transcript.to_json()
+    except PlanningError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(result))
+    elif plan_only:
+        if not result["plan"]:
+            typer.echo("Nothing to do: the scene already looks like that.")
+        for i, step in enumerate(result["plan"], start=1):
+            typer.echo(f"{i}. {step['instruction']}")
+    else:
+        from agent.cli import _print_summary
+
+        _print_summary(result)
+    if not plan_only and not result["success_claimed"]:
+        raise typer.Exit(1)
+
+
+def _hear(transcriber, audio: Path | None, objects, say):
+    from agent.voice.transcriber import transcribe_file
+    from agent.voice.vocabulary import build_biasing
+
+    biasing = build_biasing(objects)
+    if audio is not None:
+        return transcribe_file(audio, transcriber, biasing)
+    from agent.voice.mic import record_push_to_talk
+
+    recording = record_push_to_talk(transcriber.config.max_seconds, say=lambda m: say(m))
+    return transcriber.transcribe(recording, biasing)  # latency: from the Enter key
+
+
+def _observe_robot(address: str):
+    from robot_bridge.client import RobotClient
+
+    with RobotClient(address, timeout=5.0) as client:
+        return client.observe(encoding="raw")
+
+
+def _scene_objects(seed: int, observation) -> list[str]:
+    """The perceived object ids: from the robot when one is given, else the simulated seed."""
+    if observation is not None:
+        return list(observation.objects)
+    from robot_bridge.sim.tabletop import TabletopSim
+
+    sim = TabletopSim(image_size=16)
+    try:
+        return list(sim.reset(seed).objects)
+    finally:
+        sim.close()
+
+
+def _plan(chore: str, seed: int, observation) -> dict:
+    """`reverie plan` for the heard chore; against the robot's own view when there is one."""
+    if observation is None:
+        from agent.planning import plan_chore
+
+        return plan_chore(chore, seed)
+    from agent.perception import PerceivedScene
+    from agent.planners.local import LocalPlanner
+    from agent.planning import plan_to_json
+
+    return plan_to_json(
+        LocalPlanner().plan(chore, PerceivedScene.from_observation(observation)), None
+    )
+
+
+def _do(chore, robot, executor, rollouts, seed, planner, judge, progress) -> dict:
+    """`reverie do` for the heard chore."""
+    from agent.run import RobotLostError, do_chore
+
+    try:
+        return do_chore(
+            chore,
+            robot=robot,
+            executor=executor,
+            rollouts=rollouts,
+            seed=seed,
+            planner=planner,
+            judge=judge,
+            progress=progress,
+        )
+    except RobotLostError as exc:
+        _fail(str(exc), code=3)
+    except (ValueError, FileNotFoundError) as exc:  # PlanningError is handled by the caller
+        from agent.planners.base import PlanningError
+
+        if isinstance(exc, PlanningError):
+            raise
+        _fail(str(exc))
+
+
+# Until agent/cli.py mounts these commands, and for running them alone: python -m agent.voice.cli
+voice_app = typer.Typer(
+    help="Voice commands.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+voice_app.command("transcribe")(transcribe_command)
+voice_app.command("listen")(listen_command)
+
+if __name__ == "__main__":
+    voice_app()

@@ -1,0 +1,69 @@
+"""Vocabulary biasing: steer the recogniser toward the words the robot can act on.
+
+Two cues, both spoken the way people say them ("red block", not "red_block"):
+- a prompt of example commands written from every skill's template and paraphrases, cycling
+  through all the objects a skill accepts (Whisper reads it as the text that came before, so the
+  phrasing and the names in it become likely);
+- hotwords: the objects of the current scene, so what the robot sees is favoured most.
+All object names stay in the prompt even when a scene lacks them: a user who names an absent block
+must be heard correctly, so that the planner can refuse clearly instead of acting on another block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from skills.library import SKILLS
+from skills.vocabulary import ALL_OBJECTS, spoken
+
+# Chore-shaped sentences: the connectives of multi-step chores that skill templates lack.
+CHORE_EXAMPLES: tuple[str, ...] = (
+    "Put everything in the bin.",
+    "Open the drawer, then put the green block in it.",
+    "Put the yellow block in the drawer and close it.",
+    "Put the blue block in the drawer and leave it closed.",
+)
+
+
+@dataclass(frozen=True)
+class Biasing:
+    """What the recogniser is given: `prompt` (previous text) and `hotwords` (scene objects)."""
+
+    prompt: str
+    hotwords: str
+
+
+def skill_sentences() -> list[str]:
+    """Every skill instruction once, its arguments filled by cycling through their choices."""
+    sentences = []
+    turn = 0  # one step per sentence, so every name comes round in every argument position
+    for spec in SKILLS.values():
+        for instruction in spec.instructions():
+            args: dict[str, str] = {}
+            for shift, param in enumerate(spec.params):
+                choices = [c for c in param.choices if spoken(c) not in args.values()]
+                args[param.name] = spoken(choices[(turn + shift) % len(choices)])
+            turn += 1
+            text = instruction.format(**args)
+            sentences.append(text[0].upper() + text[1:] + ".")
+    return sentences
+
+
+def biasing_prompt() -> str:
+    """Example commands covering the whole skill vocabulary (fits Whisper's 223-token prompt)."""
+    return " ".join([*skill_sentences(), *CHORE_EXAMPLES])
+
+
+def scene_hotwords(objects: Iterable[str]) -> str:
+    """The scene's objects as spoken names, in the shared id order ("red block, bowl, ...")."""
+    present = set(objects)
+    return ", ".join(spoken(o) for o in ALL_OBJECTS if o in present)
+
+
+def build_biasing(objects: Iterable[str] | None = None) -> Biasing:
+    """Biasing for a scene's object ids; without a scene, every known object is a hotword."""
+    return Biasing(
+        prompt=biasing_prompt(),
+        hotwords=scene_hotwords(ALL_OBJECTS if objects is None else objects),
+    )
