@@ -1,0 +1,71 @@
+"""Rejection, consensus and overlap smoothing of the world-model executor, on hand-made rollouts."""
+
+import numpy as np
+import pytest
+
+from agent.executors.worldmodel import WorldModelExecutor, consensus, feasible
+from agent.planners.base import PlannedStep
+from worldmodel.imagine import Imagination
+
+STEP = PlannedStep(skill="press_button", args={}, instruction="press the button")
+
+
+def test_feasible_rejects_out_of_limits_and_jumpy_rollouts():
+    calm = np.tile([0.5, 0.0, -0.2, 1.0], (1, 6, 1))
+    wild = calm.copy()
+    wild[0, 3, 0] = 3.0
+    jumpy = calm.copy()
+    jumpy[0, 3, :3] = [-1.0, 1.0, 1.0]
+    assert feasible(np.concatenate([calm, wild, jumpy])).tolist() == [True, False, False]
+
+
+def test_consensus_averages_agreeing_rollouts_only():
+    a = np.tile([1.0, 0.0, 0.0, 1.0], (6, 1))
+    b = np.tile([0.9, 0.1, 0.0, 1.0], (6, 1))
+    c = np.tile([-1.0, 0.0, 0.0, -1.0], (6, 1))  # a different plan altogether
+    actions = np.stack([a, b, c])
+    out = consensus(actions, np.array([0.9, 0.8, 0.7]), np.array([True, True, True]), k=3)
+    assert out.shape == (3, 4) and np.all(out[:, 0] > 0.9) and np.all(out[:, 3] == 1.0)
+
+
+class ScriptedImaginer:
+    """Returns prepared rollouts in turn; counts calls."""
+
+    def __init__(self, batches):
+        self.batches, self.calls = list(batches), 0
+
+    def imagine(self, recent, instruction, rollouts, seed, history):
+        assert recent.shape == (2, 64, 64, 3) and instruction == "press the button"
+        self.calls += 1
+        actions, scores = self.batches.pop(0)
+        n, t = actions.shape[:2]
+        frames = np.zeros((n, t + 1, 64, 64, 3), np.uint8)
+        return Imagination(
+            frames=frames, actions=actions, scores=scores, timings={"imagine_s": 0.1}
+        )
+
+
+def test_all_infeasible_is_resampled_then_the_best_kept_rollout_moves():
+    bad = np.full((4, 8, 4), 5.0)
+    good = np.tile([0.2, -0.1, -0.5, 1.0], (4, 8, 1))
+    good[1] = np.tile([-0.8, 0.8, 0.0, -1.0], (8, 1))
+    imaginer = ScriptedImaginer([(bad, np.full(4, 0.5)), (good, np.array([0.6, 0.9, 0.1, 0.2]))])
+    executor = WorldModelExecutor(rollouts=4, chunk=4, imaginer=imaginer)
+    executor.begin(STEP)
+    proposal = executor.propose(STEP, np.zeros((128, 128, 3), np.uint8), np.zeros(4))
+    assert imaginer.calls == 2 and proposal.info["resamples"] == 1
+    assert proposal.actions.shape == (4, 4)
+    np.testing.assert_allclose(proposal.actions[0], [-0.8, 0.8, 0.0, -1.0])  # rollout 1 scored best
+    assert proposal.scores == [0.6, 0.9, 0.1, 0.2] and proposal.imagined.shape == (4, 64, 64, 3)
+
+
+def test_overlapping_windows_are_blended():
+    first = np.tile([1.0, 0.0, 0.0, 1.0], (1, 8, 1))
+    second = np.tile([0.0, 0.0, 0.0, 1.0], (1, 8, 1))
+    imaginer = ScriptedImaginer([(first, np.array([0.5])), (second, np.array([0.5]))])
+    executor = WorldModelExecutor(rollouts=1, chunk=4, imaginer=imaginer)
+    executor.begin(STEP)
+    frame = np.zeros((64, 64, 3), np.uint8)
+    executor.propose(STEP, frame, np.zeros(4))
+    blended = executor.propose(STEP, frame, np.zeros(4)).actions
+    assert blended[:, 0] == pytest.approx([0.5] * 4)  # half old plan, half new
