@@ -28,3 +28,11 @@ def test_trained_encoder_shapes_and_masking():
 def test_pretrained_encoder_needs_a_name():
     with pytest.raises(ValueError, match="needs `pretrained`"):
         TextEncoderConfig(kind="pretrained")
+
+
+def test_word_wise_encoder_keeps_word_order():
+    torch.manual_seed(0)
+    enc = build_text_encoder(TextEncoderConfig(dim=16, layers=0, heads=2))
+    a = enc(["stack the red block on the blue block"]).pooled
+    b = enc(["stack the blue block on the red block"]).pooled
+    assert a.shape == (1, 16) and not torch.allclose(a, b)

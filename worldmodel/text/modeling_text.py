@@ -44,10 +44,16 @@ class TrainedTextEncoder(nn.Module):
         layer = nn.TransformerEncoderLayer(
             config.dim, config.heads, 2 * config.dim, dropout=0.0, batch_first=True, norm_first=True
         )
+        # layers=0: no mixing between words, only a per-word MLP that sees the word's position;
+        # the pooled text is then a sum over words, which composes to unseen word combinations.
         self.layers = (
             nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
             if config.layers
-            else None
+            else nn.Sequential(
+                nn.Linear(config.dim, 2 * config.dim),
+                nn.SiLU(),
+                nn.Linear(2 * config.dim, config.dim),
+            )
         )
         self.norm = nn.LayerNorm(config.dim)
 
@@ -57,8 +63,10 @@ class TrainedTextEncoder(nn.Module):
         mask = ids != PAD
         mask[:, 0] = True  # an empty text still has one (padding) token to attend to
         x = self.embed(ids) + self.position
-        if self.layers is not None:
+        if self.config.layers:
             x = self.layers(x, src_key_padding_mask=~mask)
+        else:
+            x = x + self.layers(x)
         x = self.norm(x) * mask[..., None]
         pooled = x.sum(1) / mask.sum(1, keepdim=True)
         return TextEncoding(x, mask.float(), pooled)
