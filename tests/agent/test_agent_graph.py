@@ -159,3 +159,17 @@ def test_cli_refusals_and_unreachable_robot(tmp_path):
     assert time.monotonic() - started < 60
     proc = reverie("resume", "no-such-run")
     assert proc.returncode == 2 and "no run 'no-such-run'" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "chore, seed",
+    [
+        ("put the red block in the drawer and leave it closed", 0),
+        ("turn on the light", 0),
+        ("stack the blue block on the green block", 3),
+    ],
+)
+def test_shipped_learned_judge_agrees_with_ground_truth(tmp_path, chore, seed):
+    summary = do_chore(chore, executor="scripted", seed=seed, judge="local", runs=tmp_path)
+    claimed = [s["success_claimed"] for s in summary["subtasks"]]
+    assert claimed == summary["ground_truth"]["per_subtask"] == [True] * len(summary["plan"])
