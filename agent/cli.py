@@ -309,19 +309,24 @@ def eval_skills_cmd(
     ] = "scripted",
     episodes: Annotated[int, typer.Option(help="Seeded scenes per skill kind.")] = 20,
     seed: Annotated[int, typer.Option(help="Base seed.")] = 0,
+    split: Annotated[str, typer.Option(help="all, seen or holdout compositions.")] = "all",
     as_json: JsonFlag = False,
 ) -> None:
     """Success rate of an executor per skill kind, judged by the simulator's predicates."""
-    from evals.skills_eval import EXECUTORS, eval_skills
+    from evals.skills_eval import EXECUTORS, SPLITS, eval_skills
     from skills.library import SKILL_KINDS
 
     if executor not in EXECUTORS:
         fail(f"unknown executor {executor!r}; valid executors: {', '.join(EXECUTORS)}")
+    if split not in SPLITS:
+        fail(f"unknown split {split!r}; valid splits: {', '.join(SPLITS)}")
     if episodes < 1:
         fail(f"--episodes must be >= 1; got {episodes}")
     with _progress() as progress:
         task = progress.add_task(f"eval {executor}", total=episodes * len(SKILL_KINDS))
-        result = eval_skills(executor, episodes, seed, on_episode=lambda *_: progress.advance(task))
+        result = eval_skills(
+            executor, episodes, seed, on_episode=lambda *_: progress.advance(task), split=split
+        )
     if as_json:
         print(json.dumps(result))
         return

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import numpy as np
 
+from evals.holdout import load_holdout
 from robot_bridge.sim.tabletop import TabletopSim
 from skills.experts import expert_actions
 from skills.library import SKILL_KINDS, SkillCall
@@ -81,12 +83,19 @@ EXECUTORS: dict[str, Callable[[int], Executor]] = {
 }
 
 
-def task_for(sim: TabletopSim, kind: str, seed: int) -> SkillCall:
-    """Reset to the first scene from `seed` on where a `kind` call is feasible; pick one call."""
+SPLITS = ("all", "seen", "holdout")
+
+
+def task_for(sim: TabletopSim, kind: str, seed: int, split: str = "all") -> SkillCall:
+    """Reset to the first scene from `seed` on where a `kind` call is feasible; pick one call.
+    `split`: any call, only seen compositions, or only the held-out ones (evals/configs)."""
     rng = np.random.default_rng(seed)
+    holdout = load_holdout() if split != "all" else None
     for offset in range(1000):
         sim.reset(seed * 1000 + offset)
         options = [c for c in feasible_calls(sim.scene()) if c.skill == kind]
+        if holdout is not None:
+            options = [c for c in options if holdout.contains(c) == (split == "holdout")]
         if options:
             return options[int(rng.integers(len(options)))]
     raise RuntimeError(f"no scene near seed {seed} allows {kind}")
@@ -102,26 +111,45 @@ def run_episode(sim: TabletopSim, executor: Executor, call: SkillCall) -> bool:
 
 
 def eval_skills(
-    executor_name: str,
+    executor: str | Executor,
     episodes: int,
     seed: int = 0,
-    kinds: tuple[str, ...] = SKILL_KINDS,
+    kinds: tuple[str, ...] | None = None,
     on_episode: Callable[[str, bool], None] | None = None,
+    split: str = "all",
 ) -> dict:
     """Success rate per skill kind over `episodes` seeded scenes each."""
-    if executor_name not in EXECUTORS:
-        raise ValueError(f"unknown executor {executor_name!r}; valid: {', '.join(EXECUTORS)}")
-    executor = EXECUTORS[executor_name](seed)
+    if isinstance(executor, str):
+        if executor not in EXECUTORS:
+            raise ValueError(f"unknown executor {executor!r}; valid: {', '.join(EXECUTORS)}")
+        executor = EXECUTORS[executor](seed)
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(SPLITS)}")
+    if kinds is None:
+        held = {c.skill for c in load_holdout().held_out}
+        kinds = tuple(k for k in SKILL_KINDS if split != "holdout" or k in held)
     sim = TabletopSim(image_size=64)
     results: dict[str, dict] = {}
     for kind in kinds:
-        wins = 0
+        wins, seconds = 0, 0.0
         for i in range(episodes):
-            call = task_for(sim, kind, seed + i)
+            call = task_for(sim, kind, seed + i, split)
+            started = time.perf_counter()
             ok = run_episode(sim, executor, call)
+            seconds += time.perf_counter() - started
             wins += ok
             if on_episode:
                 on_episode(kind, ok)
-        results[kind] = {"episodes": episodes, "success_rate": round(wins / episodes, 4)}
+        results[kind] = {
+            "episodes": episodes,
+            "success_rate": round(wins / episodes, 4),
+            "seconds_per_episode": round(seconds / episodes, 3),
+        }
     sim.close()
-    return {"executor": executor_name, "episodes": episodes, "seed": seed, "skills": results}
+    return {
+        "executor": executor.name,
+        "episodes": episodes,
+        "seed": seed,
+        "split": split,
+        "skills": results,
+    }
