@@ -96,6 +96,7 @@ def do_chore(
     seed: int = 0,
     judge: str = "local",
     planner: str = "local",
+    max_replans: int = 1,
     runs: Path = RUNS,
     progress: Callable[[str], None] = lambda message: None,
 ) -> dict:
@@ -108,6 +109,8 @@ def do_chore(
         "rollouts": rollouts,
         "seed": seed,
         "judge": judge,
+        "planner": planner,
+        "max_replans": max_replans,
     }
     run.write_json("run.json", settings)
     return _drive(run, settings, resume=False, progress=progress)
@@ -197,6 +200,7 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
                 simulated=info.simulated,
                 judge_every=1000 if settings["executor"] == "scripted" else 1,
                 max_chunks=150 if settings["executor"] == "scripted" else 12,
+                max_replans=settings.get("max_replans", 1),
                 progress=progress,
             )
             state = graph.invoke(initial, config, context=ctx)

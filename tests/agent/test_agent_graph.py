@@ -173,3 +173,17 @@ def test_shipped_learned_judge_agrees_with_ground_truth(tmp_path, chore, seed):
     summary = do_chore(chore, executor="scripted", seed=seed, judge="local", runs=tmp_path)
     claimed = [s["success_claimed"] for s in summary["subtasks"]]
     assert claimed == summary["ground_truth"]["per_subtask"] == [True] * len(summary["plan"])
+
+
+def test_llm_planner_drives_the_chore(tmp_path, judge_server, monkeypatch):
+    plan = '{"steps": [{"skill": "press_button", "args": {}}]}'
+    planner = OpenAIStandIn({"Chore: hit it": [plan]})
+    monkeypatch.setenv("REVERIE_LLM_BASE_URL", planner.base_url)
+    try:
+        summary = do_chore(
+            "hit it", executor="scripted", seed=0, judge="local", planner="llm", runs=tmp_path
+        )
+    finally:
+        planner.close()
+    assert [s["skill"] for s in summary["plan"]] == ["press_button"]
+    assert json.loads((Path(summary["run_dir"]) / "run.json").read_text())["planner"] == "llm"

@@ -1,0 +1,145 @@
+"""Agent quality: success rate of the world-model executor per skill kind beside the scripted
+oracle and random actions (same seeded scenes, same run), on seen and held-out compositions, with
+1 vs N rollouts; multi-subtask chores with and without replanning; wall time per subtask and
+per imagine call; how often the judge's completion claim disagrees with ground truth.
+
+    .venv/bin/python benchmarks/agent_skills.py [--episodes 20] [--chores 10] [--out FILE] [--json]
+Targets (issue 5): world model >= 80% of the oracle's rate per kind on seen compositions and
+>= 60% on held-out ones; <= 60 s per subtask; judge claims agree with ground truth >= 90%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agent.run import do_chore  # noqa: E402
+from evals.skills_eval import (  # noqa: E402
+    RandomExecutor,
+    ScriptedExecutor,
+    WorldModelSkillExecutor,
+    eval_skills,
+)
+
+CHORES = [
+    "put the red block in the drawer and leave it closed",
+    "put the green block in the bowl and press the button",
+    "stack the blue block on the yellow block then put the red block in the bin",
+    "open the drawer and put the yellow block in it",
+    "put the blue block in the bin and turn the light on",
+]
+
+
+def skills_section(episodes: int, rollouts: int) -> dict:
+    out: dict = {}
+    for split in ("seen", "holdout"):
+        rows = {
+            "scripted": eval_skills(ScriptedExecutor(), episodes, split=split),
+            "random": eval_skills(RandomExecutor(), episodes, split=split),
+            "worldmodel_1": eval_skills(WorldModelSkillExecutor(rollouts=1), episodes, split=split),
+            f"worldmodel_{rollouts}": eval_skills(
+                WorldModelSkillExecutor(rollouts=rollouts), episodes, split=split
+            ),
+        }
+        table = {}
+        for kind, oracle in rows["scripted"]["skills"].items():
+            table[kind] = {name: r["skills"][kind] for name, r in rows.items()}
+            best = rows[f"worldmodel_{rollouts}"]["skills"][kind]["success_rate"]
+            table[kind]["worldmodel_vs_oracle"] = (
+                round(best / oracle["success_rate"], 3) if oracle["success_rate"] else None
+            )
+        out[split] = table
+    return out
+
+
+def chores_section(count: int, rollouts: int) -> dict:
+    """Multi-subtask chores with the world-model executor, with and without replanning."""
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, replans in (("with_replanning", 1), ("without_replanning", 0)):
+            results, subtask_times, agree, claims = [], [], 0, 0
+            for i in range(count):
+                chore = CHORES[i % len(CHORES)]
+                started = time.perf_counter()
+                try:
+                    s = do_chore(
+                        chore,
+                        executor="worldmodel",
+                        rollouts=rollouts,
+                        seed=i,
+                        runs=Path(tmp),
+                        max_replans=replans,
+                    )
+                except ValueError as exc:  # a chore that does not fit this scene
+                    results.append({"chore": chore, "seed": i, "skipped": str(exc).splitlines()[0]})
+                    continue
+                elapsed = time.perf_counter() - started
+                n = max(1, len(s["subtasks"]))
+                subtask_times.append(elapsed / n)
+                for sub, truth in zip(s["subtasks"], s["ground_truth"]["per_subtask"], strict=True):
+                    claims += 1
+                    agree += sub["success_claimed"] == truth
+                results.append(
+                    {
+                        "chore": chore,
+                        "seed": i,
+                        "claimed": s["success_claimed"],
+                        "ground_truth": s["ground_truth"]["success"],
+                        "replans": s["replans"],
+                    }
+                )
+            done = [r for r in results if "skipped" not in r]
+            out[label] = {
+                "chores": len(done),
+                "success_rate": round(sum(r["ground_truth"] for r in done) / max(1, len(done)), 4),
+                "median_seconds_per_subtask": round(statistics.median(subtask_times), 2)
+                if subtask_times
+                else None,
+                "judge_agreement": round(agree / claims, 4) if claims else None,
+                "runs": results,
+            }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--episodes", type=int, default=20, help="seeded scenes per skill kind and split"
+    )
+    parser.add_argument("--chores", type=int, default=10, help="multi-subtask chores per setting")
+    parser.add_argument("--rollouts", type=int, default=4)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/agent_skills.json"))
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    result = {
+        "benchmark": "agent_skills",
+        "date": date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        "episodes_per_kind": args.episodes,
+        "skills": skills_section(args.episodes, args.rollouts),
+        "chores": chores_section(args.chores, args.rollouts) if args.chores else {},
+    }
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, indent=2))
+    tmp.replace(args.out)
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
