@@ -336,28 +336,32 @@ def eval_skills_cmd(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Run directory for the video and summary.")] = Path(
-        "runs/demo"
-    ),
+    runs: Annotated[Path, typer.Option(help="Where run directories go.")] = Path("runs"),
     seed: Annotated[
         int | None, typer.Option(help="Scene seed [first with a red block and a closed drawer].")
     ] = None,
+    executor: Annotated[
+        str | None, typer.Option(help="worldmodel or scripted [worldmodel when shipped].")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Run a scripted three-step chore in the simulator and write an MP4 of it."""
+    """Do a three-subtask chore on the embedded simulated robot; writes a video of it."""
     from agent.demo import run_demo
+    from agent.run import RobotLostError
 
+    _quiet_console_logs()
+    say = (lambda m: None) if as_json else (lambda m: typer.echo(m, err=True))
     try:
-        summary = run_demo(out, seed)
+        summary = run_demo(runs, seed, executor, progress=say)
+    except RobotLostError as exc:
+        fail(str(exc), code=3)
     except _user_errors() as exc:
         fail(str(exc))
     if as_json:
         print(json.dumps(summary))
         return
-    typer.echo(f"chore: {summary['chore']} (scene {summary['seed']})")
-    for step in summary["plan"]:
-        mark = "ok" if step["success"] else "FAILED"
-        typer.echo(f"  {step['instruction']:<40} {mark}")
+    typer.echo(f"chore: {summary['chore']}")
+    _print_summary(summary)
     typer.echo(f"video: {summary['video']}")
 
 

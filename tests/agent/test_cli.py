@@ -81,11 +81,13 @@ def test_datagen_cli_writes_and_resumes(tmp_path: Path):
 
 
 def test_demo_writes_a_video(tmp_path: Path):
-    summary = json.loads(run("demo", "--out", str(tmp_path), "--json").stdout)
-    assert summary["success"] and len(summary["plan"]) == 3
+    proc = run("demo", "--runs", str(tmp_path), "--executor", "scripted", "--json")
+    summary = json.loads(proc.stdout)
+    assert summary["success_claimed"] and len(summary["plan"]) == 3
+    assert summary["ground_truth"]["success"]
     video = Path(summary["video"])
-    assert video.exists() and video.stat().st_size > 10_000
-    assert ["in", "red_block", "drawer"] in [list(r) for r in summary["final_scene"]["relations"]]
+    assert video.exists() and video.stat().st_size > 5_000
+    assert ["in", "red_block", "drawer"] in summary["final_scene"]["relations"]
 
 
 def test_plan_json_and_refusal():
