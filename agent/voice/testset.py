@@ -64,6 +64,28 @@ CHORES: tuple[SpokenChore, ...] = (
 VOICES: tuple[str, ...] = ("en-us", "en-gb", "en-us+f3")  # American male, British male, female
 SPEEDS: tuple[int, ...] = (130, 170)  # words per minute; espeak-ng's default is 175
 
+# Never used to design the biasing prompt: other phrasings, other speakers, other speeds.
+HELD_OUT_CHORES: tuple[SpokenChore, ...] = (
+    SpokenChore(
+        "put the yellow block in the drawer and shut it",
+        0,
+        ("open_drawer", "pick_place", "close_drawer"),
+    ),
+    SpokenChore("move the red block into the bin", 0, ("pick_place",)),
+    SpokenChore("place the green block on top of the yellow block", 0, ("stack",)),
+    SpokenChore("drop the blue block into the bowl", 0, ("pick_place",)),
+    SpokenChore("tap the button", 0, ("press_button",)),
+    SpokenChore(
+        "slide the drawer open then drop the green block into it", 0, ("open_drawer", "pick_place")
+    ),
+    SpokenChore("put every block in the bin", 0, ("pick_place",) * 4),
+    SpokenChore("stack the yellow block on the red block", 0, ("stack",)),
+    SpokenChore("push the drawer shut", 3, ("close_drawer",)),
+    SpokenChore("pick up the blue block and put it in the bowl", 0, ("pick_place",)),
+)
+HELD_OUT_VOICES: tuple[str, ...] = ("en-us-nyc", "en-gb-x-gbclan", "en+f4")
+HELD_OUT_SPEEDS: tuple[int, ...] = (140, 185)
+
 
 class SpeechSynthesisError(RuntimeError):
     """espeak-ng is missing or failed."""
