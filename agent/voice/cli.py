@@ -124,7 +124,7 @@ def listen_command(
     ] = False,
     seed: Annotated[int, typer.Option(help="Scene seed of the embedded simulator.")] = 0,
     robot: Annotated[
-        str | None, typer.Option(help="Robot bridge address [embedded simulator].")
+        str | None, typer.Option(help="Robot bridge address (default: the embedded simulator).")
     ] = None,
     plan_only: Annotated[
         bool, typer.Option("--plan-only", help="Plan the heard chore; do not move the robot.")
