@@ -50,7 +50,9 @@ def build(model: str, data: Path, out: Path):
     from worldmodel.training.wm import DEFAULT_TRAIN, WorldModelRecipe
 
     vae_dir = out / "vae" if (out / "vae" / WEIGHTS_NAME).is_file() else None
-    return WorldModelRecipe(train_split, val_split, vae_dir=vae_dir), DEFAULT_TRAIN
+    return WorldModelRecipe(
+        train_split, val_split, vae_dir=vae_dir, cache_dir=out / "wm"
+    ), DEFAULT_TRAIN
 
 
 def run(
