@@ -36,6 +36,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/sim_speed.py
 	$(BIN)/python benchmarks/bridge_latency.py
+	$(BIN)/python benchmarks/voice.py
 
 # Regenerate the gRPC stubs in robot_bridge/_generated/ after editing proto/.
 proto: install

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from agent.voice.cli import listen_command, transcribe_command  # light: typer only
 from robot_bridge.cli import bridge_app  # light: its heavy imports are inside the commands
 from worldmodel.cli import train_app, wm_app
 
@@ -25,6 +26,8 @@ eval_app = typer.Typer(help="Evaluate executors on seeded task suites.", no_args
 app.add_typer(eval_app, name="eval")
 
 app.add_typer(bridge_app, name="bridge")
+app.command("transcribe")(transcribe_command)
+app.command("listen")(listen_command)
 app.add_typer(train_app, name="train")
 app.add_typer(wm_app, name="wm")
 
@@ -159,7 +162,7 @@ def do_cmd(
         str, typer.Argument(help='The chore, e.g. "put the red block in the drawer".')
     ],
     robot: Annotated[
-        str | None, typer.Option(help="Robot bridge address [embedded simulator].")
+        str | None, typer.Option(help="Robot bridge address (default: the embedded simulator).")
     ] = None,
     executor: Annotated[
         str, typer.Option(help="worldmodel (imagine, invert) or scripted (oracle).")

@@ -117,12 +117,21 @@ class LocalPlanner:
         blocks = self._blocks_in(head, scene, pending)
         if match is None:  # "pick up the red block" — the destination comes in a later clause
             return [], blocks
-        target = self._target(clause[match.end() :], scene)
+        destination = clause[match.end() :]
+        # "... in the bowl and the blue block in the bin": a second placement sharing the verb
+        more = re.search(
+            r"\s+and\s+(?=(?:the\s+)?(?:\w+\s+)?block\b.*\b(?:in|into|on|onto)\b)", destination
+        )
+        if more:
+            destination, rest = destination[: more.start()], destination[more.end() :]
+        target = self._target(destination, scene)
         if not blocks:
             raise refuse(f"Which block should go {match.group(0)} the {spoken(target)}?", scene)
         if blocks == [target]:
             raise refuse(f"The {spoken(target)} cannot be stacked on itself.", scene)
         goals = [Goal("place", block=b, target=target) for b in blocks if b != target]
+        if more:
+            goals += self._placement("put " + rest, scene, [])[0]
         return goals, []
 
     def _blocks_in(self, phrase: str, scene: PerceivedScene, pending: list[str]) -> list[str]:

@@ -78,6 +78,12 @@ CASES = [
     ),
     ("shut the drawer", lambda s: s.drawer_open, [], False),
     (
+        "put the red block in the bowl and the blue block in the bin",
+        full_and_closed,
+        [("in", "red_block", "bowl"), ("in", "blue_block", "bin")],
+        None,
+    ),
+    (
         "pull the drawer open and put the green block inside",
         full_and_closed,
         [("in", "green_block", "drawer")],
