@@ -141,6 +141,26 @@ def _quiet_console_logs() -> None:
     )
 
 
+def _run_chore(start, as_json: bool) -> None:
+    """Run `start(progress)` (a chore), report it, and exit 1 when it was not done."""
+    from agent.run import RobotLostError
+
+    _quiet_console_logs()
+    say = (lambda m: None) if as_json else (lambda m: typer.echo(m, err=True))
+    try:
+        summary = start(say)
+    except RobotLostError as exc:
+        fail(str(exc), code=3)
+    except _user_errors() as exc:  # PlanningError is a ValueError: refusals land here
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        _print_summary(summary)
+    if not summary["success_claimed"]:
+        raise typer.Exit(1)
+
+
 def _print_summary(summary: dict) -> None:
     for r in summary["subtasks"]:
         mark = "done" if r["success_claimed"] else "FAILED"
@@ -154,6 +174,8 @@ def _print_summary(summary: dict) -> None:
             f"ground truth (simulator): {'success' if summary['ground_truth']['success'] else 'failure'}"
         )
     typer.echo(f"run directory: {summary['run_dir']}")
+    if summary.get("video"):
+        typer.echo(f"video: {summary['video']}")
 
 
 @app.command("do")
@@ -178,17 +200,14 @@ def do_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Plan a chore and do it on a robot; writes a run directory with a video and summary.json."""
-    from agent.planners.base import PlanningError
-    from agent.run import RobotLostError, do_chore
+    from agent.run import do_chore
 
     if rollouts < 1 or rollouts > 64:
         fail(f"--rollouts must be between 1 and 64; got {rollouts}")
     if seed < 0:
         fail(f"--seed must be >= 0; got {seed}")
-    _quiet_console_logs()
-    say = (lambda m: None) if as_json else (lambda m: typer.echo(m, err=True))
-    try:
-        summary = do_chore(
+    _run_chore(
+        lambda say: do_chore(
             chore,
             robot=robot,
             executor=executor,
@@ -197,19 +216,9 @@ def do_cmd(
             planner=planner,
             judge=judge,
             progress=say,
-        )
-    except PlanningError as exc:
-        fail(str(exc))
-    except RobotLostError as exc:
-        fail(str(exc), code=3)
-    except _user_errors() as exc:
-        fail(str(exc))
-    if as_json:
-        print(json.dumps(summary))
-    else:
-        _print_summary(summary)
-    if not summary["success_claimed"]:
-        raise typer.Exit(1)
+        ),
+        as_json,
+    )
 
 
 @app.command()
@@ -220,22 +229,9 @@ def resume(
     as_json: JsonFlag = False,
 ) -> None:
     """Continue a chore that stopped (crash, lost robot) from its last saved step."""
-    from agent.run import RobotLostError, resume_chore
+    from agent.run import resume_chore
 
-    _quiet_console_logs()
-    say = (lambda m: None) if as_json else (lambda m: typer.echo(m, err=True))
-    try:
-        summary = resume_chore(run_id, progress=say)
-    except RobotLostError as exc:
-        fail(str(exc), code=3)
-    except _user_errors() as exc:
-        fail(str(exc))
-    if as_json:
-        print(json.dumps(summary))
-    else:
-        _print_summary(summary)
-    if not summary["success_claimed"]:
-        raise typer.Exit(1)
+    _run_chore(lambda say: resume_chore(run_id, progress=say), as_json)
 
 
 @app.command()
@@ -350,22 +346,8 @@ def demo(
 ) -> None:
     """Do a three-subtask chore on the embedded simulated robot; writes a video of it."""
     from agent.demo import run_demo
-    from agent.run import RobotLostError
 
-    _quiet_console_logs()
-    say = (lambda m: None) if as_json else (lambda m: typer.echo(m, err=True))
-    try:
-        summary = run_demo(runs, seed, executor, progress=say)
-    except RobotLostError as exc:
-        fail(str(exc), code=3)
-    except _user_errors() as exc:
-        fail(str(exc))
-    if as_json:
-        print(json.dumps(summary))
-        return
-    typer.echo(f"chore: {summary['chore']}")
-    _print_summary(summary)
-    typer.echo(f"video: {summary['video']}")
+    _run_chore(lambda say: run_demo(runs, seed, executor, progress=say), as_json)
 
 
 def main() -> None:
