@@ -34,6 +34,9 @@ class WorldModelConfig(BaseModel):
     action_dim: int = Field(default=4, ge=1, le=32)
     transformer: TransformerConfig = Field(default_factory=TransformerConfig)
     text: TextEncoderConfig = Field(default_factory=TextEncoderConfig)
+    # Diffuse the change from the current frame rather than the frames themselves: the static
+    # scene is then exactly zero and the model spends its capacity on what moves.
+    predict_delta: bool = True
     fps: int = Field(default=10, ge=1, le=1000, description="frame rate of the predicted frames")
 
     @model_validator(mode="after")

@@ -43,6 +43,8 @@ class WorldModel(PretrainedModel):
         # 3. per-channel statistics of the VAE latents: the model works on normalized latents
         self.register_buffer("latent_mean", torch.zeros(config.latent_channels))
         self.register_buffer("latent_std", torch.ones(config.latent_channels))
+        # per-channel scale of (future - current) in normalized latents, when predicting deltas
+        self.register_buffer("delta_std", torch.ones(config.latent_channels))
 
     # ----------------------------------------------------------------------------- latents
     def normalize(self, z: torch.Tensor) -> torch.Tensor:
@@ -51,6 +53,18 @@ class WorldModel(PretrainedModel):
 
     def denormalize(self, z: torch.Tensor) -> torch.Tensor:
         return z * self.latent_std.view(1, -1, 1, 1, 1) + self.latent_mean.view(1, -1, 1, 1, 1)
+
+    def to_target(self, future: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        """Normalized future latents -> what the model diffuses (a scaled change from the current
+        frame, the last of `context`, when `predict_delta`)."""
+        if not self.config.predict_delta:
+            return future
+        return (future - context[:, :, -1:]) / self.delta_std.view(1, -1, 1, 1, 1)
+
+    def from_target(self, x: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        if not self.config.predict_delta:
+            return x
+        return context[:, :, -1:] + x * self.delta_std.view(1, -1, 1, 1, 1)
 
     def _pack(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, T, h, w) -> (B, T * h/p * w/p, C * p * p)."""

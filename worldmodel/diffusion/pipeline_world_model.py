@@ -26,13 +26,14 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 
 
 class WorldModelPipeline:
-    def __init__(self, vae: FrameVAE, model: WorldModel) -> None:
+    def __init__(self, vae: FrameVAE, model: WorldModel, residual_pixels: bool = True) -> None:
         if vae.config.latent_channels != model.config.latent_channels:
             raise ValueError(
                 f"VAE latents have {vae.config.latent_channels} channels but the world model "
                 f"expects {model.config.latent_channels}; use the VAE it was trained with"
             )
         self.vae, self.model = vae, model
+        self.residual_pixels = residual_pixels
 
     @classmethod
     def from_pretrained(cls, root: Path | str | None = None, device: str = "cpu"):
@@ -51,15 +52,18 @@ class WorldModelPipeline:
     def horizon(self) -> int:
         return self.model.config.frames
 
-    @torch.no_grad()
-    def encode_context(self, frames: np.ndarray) -> torch.Tensor:
-        """uint8 (B, K, H, W, 3), K >= 1 -> normalized latents (B, C, context_frames, h, w);
-        with fewer than `context_frames` frames the first one is repeated (a robot at rest)."""
+    def _pad_context(self, frames: np.ndarray) -> np.ndarray:
+        """With fewer than `context_frames` frames the first one is repeated (a robot at rest)."""
         k = self.model.config.context_frames
         if frames.shape[1] < k:
             pad = np.repeat(frames[:, :1], k - frames.shape[1], axis=1)
             frames = np.concatenate([pad, frames], axis=1)
-        z = self.vae.encode_video(to_tensor(frames[:, -k:]).to(self.device))
+        return frames[:, -k:]
+
+    @torch.no_grad()
+    def encode_context(self, frames: np.ndarray) -> torch.Tensor:
+        """uint8 (B, K, H, W, 3), K >= 1 -> normalized latents (B, C, context_frames, h, w)."""
+        z = self.vae.encode_video(to_tensor(self._pad_context(frames)).to(self.device))
         return self.model.normalize(z)
 
     @torch.no_grad()
@@ -77,6 +81,7 @@ class WorldModelPipeline:
         """Imagine `len(instructions)` futures. context: uint8 (B, K, H, W, 3) (the last frame is
         the current one); actions: (B, frames, A) or None. Returns uint8 (B, frames, H, W, 3), or
         the normalized latents when `decode` is False."""
+        context = self._pad_context(context)
         model, cfg = self.model, self.model.config
         b = len(instructions)
         if context.shape[0] != b:
@@ -113,10 +118,16 @@ class WorldModelPipeline:
                 v_cond, v_null = both.chunk(2)
                 v = v_null + guidance * (v_cond - v_null)
             x = scheduler.step(v, i, x)
+        latents = model.from_target(x, ctx)
         if not decode:
-            return x
-        # 4. back to pixels
-        return to_uint8(self.vae.decode_video(model.denormalize(x)))
+            return latents
+        # 4. back to pixels; with `residual_pixels` the imagined change is added to the real
+        # current frame, so what does not move keeps the camera's pixels exactly
+        images = self.vae.decode_video(model.denormalize(latents))
+        if self.residual_pixels:
+            now = self.vae.decode_video(model.denormalize(ctx[:, :, -1:]))
+            images = to_tensor(context[:, -1:]).to(self.device) + images - now
+        return to_uint8(images)
 
 
 def _cat_text(a, b):

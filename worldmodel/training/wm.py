@@ -122,13 +122,28 @@ class WorldModelRecipe:
         self.latent_mean = sample.mean(axis=(0, 2, 3))
         self.latent_std = sample.std(axis=(0, 2, 3)) + 1e-6
         self.rows = window_rows(train)
+        self.delta_std = self._delta_std()
         self.p_drop_text, self.p_drop_actions = p_drop_text, p_drop_actions
         self.eval_windows = eval_windows
+
+    def _delta_std(self, windows: int = 2048) -> np.ndarray:
+        """Per-channel std of (future - current) in normalized latents, over sampled windows."""
+        rng = np.random.default_rng(0)
+        rows = self.rows[rng.integers(len(self.rows), size=windows)]
+        ctx, fut, _ = window_indices(self.train_data, rows, 1, self.config.frames)
+        mean, std = (
+            self.latent_mean[None, None, :, None, None],
+            self.latent_std[None, None, :, None, None],
+        )
+        now = (self.latents[ctx].astype(np.float32) - mean) / std
+        later = (self.latents[fut].astype(np.float32) - mean) / std
+        return (later - now).std(axis=(0, 1, 3, 4)) + 1e-3
 
     def build_model(self) -> WorldModel:
         model = WorldModel(self.config)
         model.latent_mean.copy_(torch.from_numpy(self.latent_mean))
         model.latent_std.copy_(torch.from_numpy(self.latent_std))
+        model.delta_std.copy_(torch.from_numpy(self.delta_std.astype(np.float32)))
         return model
 
     def batch(self, rng: np.random.Generator, batch_size: int) -> dict:
@@ -155,8 +170,8 @@ class WorldModelRecipe:
         }
 
     def loss(self, model, batch, generator):
-        x0 = model.normalize(batch["future"])
         ctx = model.normalize(batch["context"])
+        x0 = model.to_target(model.normalize(batch["future"]), ctx)
         sigma = sample_training_sigmas(len(x0), generator, x0.device)
         noise = torch.randn(x0.shape, generator=generator, device=x0.device)
         text = model.encode_text(batch["instructions"])
