@@ -140,8 +140,11 @@ def completed(root: Path) -> set[int]:
     return done
 
 
-def run_datagen(cfg: DatagenConfig, on_episode: Callable[[str, int, bool], None] | None = None,
-                on_start: Callable[[int, int], None] | None = None) -> dict:
+def run_datagen(
+    cfg: DatagenConfig,
+    on_episode: Callable[[str, int, bool], None] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+) -> dict:
     """Record whatever is missing, then (re)write every split's metadata. Returns a summary."""
     _check_config(cfg)
     jobs = []
@@ -152,7 +155,11 @@ def run_datagen(cfg: DatagenConfig, on_episode: Callable[[str, int, bool], None]
             stale.unlink()
         done = completed(root) if root.exists() else set()
         already += len(done & set(range(count)))
-        jobs += [(str(root), split, i, cfg.seed, cfg.failure_fraction) for i in range(count) if i not in done]
+        jobs += [
+            (str(root), split, i, cfg.seed, cfg.failure_fraction)
+            for i in range(count)
+            if i not in done
+        ]
     if on_start:
         on_start(len(jobs), already)
     init = (cfg.image_size, str(cfg.holdout_config))
@@ -167,7 +174,12 @@ def run_datagen(cfg: DatagenConfig, on_episode: Callable[[str, int, bool], None]
             for result in pool.imap_unordered(_record_one, jobs, chunksize=4):
                 if on_episode:
                     on_episode(*result)
-    summary = {"out": str(cfg.out), "recorded_now": len(jobs), "resumed_from": already, "splits": {}}
+    summary = {
+        "out": str(cfg.out),
+        "recorded_now": len(jobs),
+        "resumed_from": already,
+        "splits": {},
+    }
     for split, count in cfg.counts().items():
         summary["splits"][split] = finalize(cfg.out / split, count, cfg.image_size)
     return summary
@@ -262,7 +274,9 @@ def _write_meta(root, metas, rows, stats, tasks, total_frames, image_size) -> No
     fmt.atomic_write_parquet(root / fmt.EPISODES_PATH.format(chunk_index=0, file_index=0), table)
     fmt.atomic_write_parquet(root / "meta" / "tasks.parquet", fmt.tasks_table(tasks))
     pooled = {k: fmt.aggregate_stats([s[k] for s in stats]) for k in stats[0]}
-    fmt.atomic_write_bytes(root / "meta" / "stats.json", json.dumps(fmt.stats_to_json(pooled), indent=2).encode())
+    fmt.atomic_write_bytes(
+        root / "meta" / "stats.json", json.dumps(fmt.stats_to_json(pooled), indent=2).encode()
+    )
     info = {
         "codebase_version": "v3.0",
         "robot_type": "reverie_tabletop_sim",

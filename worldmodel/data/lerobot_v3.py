@@ -148,7 +148,10 @@ def aggregate_stats(stats_list: list[dict[str, np.ndarray]]) -> dict[str, np.nda
 
 
 def stats_to_json(stats: dict) -> dict:
-    return {k: stats_to_json(v) if isinstance(v, dict) else np.asarray(v).tolist() for k, v in stats.items()}
+    return {
+        k: stats_to_json(v) if isinstance(v, dict) else np.asarray(v).tolist()
+        for k, v in stats.items()
+    }
 
 
 def stats_from_json(stats: dict) -> dict:
@@ -166,8 +169,9 @@ def stat_column(v: np.ndarray) -> pa.Array:
 
 
 # ----------------------------------------------------------------------------- tables
-def frames_table(states: np.ndarray, actions: np.ndarray, episode_index: int, task_index: int,
-                 first_index: int) -> pa.Table:
+def frames_table(
+    states: np.ndarray, actions: np.ndarray, episode_index: int, task_index: int, first_index: int
+) -> pa.Table:
     n = len(states)
     t = np.arange(n)
     vec = pa.list_(pa.float32(), 4)
@@ -197,14 +201,29 @@ def tasks_table(tasks: list[str]) -> pa.Table:
     pandas_meta = {
         "index_columns": ["__index_level_0__"],
         "column_indexes": [
-            {"name": None, "field_name": None, "pandas_type": "unicode", "numpy_type": "object",
-             "metadata": {"encoding": "UTF-8"}}
+            {
+                "name": None,
+                "field_name": None,
+                "pandas_type": "unicode",
+                "numpy_type": "object",
+                "metadata": {"encoding": "UTF-8"},
+            }
         ],
         "columns": [
-            {"name": "task_index", "field_name": "task_index", "pandas_type": "int64",
-             "numpy_type": "int64", "metadata": None},
-            {"name": None, "field_name": "__index_level_0__", "pandas_type": "unicode",
-             "numpy_type": "object", "metadata": None},
+            {
+                "name": "task_index",
+                "field_name": "task_index",
+                "pandas_type": "int64",
+                "numpy_type": "int64",
+                "metadata": None,
+            },
+            {
+                "name": None,
+                "field_name": "__index_level_0__",
+                "pandas_type": "unicode",
+                "numpy_type": "object",
+                "metadata": None,
+            },
         ],
         "attributes": {},
         "creator": {"library": "pyarrow", "version": pa.__version__},

@@ -46,7 +46,9 @@ class EpisodeDataset:
             raise fmt.DatasetError(
                 f"{info_path}: codebase_version {self.info.get('codebase_version')!r}; only v3.0 is read"
             )
-        self.episodes = self._read_table(self.root / fmt.EPISODES_PATH.format(chunk_index=0, file_index=0))
+        self.episodes = self._read_table(
+            self.root / fmt.EPISODES_PATH.format(chunk_index=0, file_index=0)
+        )
 
     @staticmethod
     def _read_table(path: Path) -> list[dict]:
