@@ -20,6 +20,7 @@ class RunContext:
     planner: Planner
     run: RunDir
     simulated: bool  # the robot serves SimControl: ground truth for the report, never decisions
+    reacquire: Callable[[], object] = lambda: None  # a new control session after a lapse
     max_chunks: int = 40  # chunks per attempt at one subtask
     max_attempts: int = 2
     max_replans: int = 1

@@ -52,18 +52,7 @@ def act(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
     if len(proposal.actions) == 0:
         return {**updates, "chunk_serial": serial, "executor_done": True}
     chunk_id = f"{ctx.run.run_id}-{serial:05d}"
-    try:
-        result = ctx.control.execute_chunk(proposal.actions, chunk_id=chunk_id)
-    except Exception as exc:  # a replayed node after a crash may propose different actions
-        if getattr(exc, "code", None) != grpc.StatusCode.ALREADY_EXISTS:
-            raise
-        ctx.run.log.info("chunk_already_executed", chunk_id=chunk_id)
-    else:
-        ctx.run.log_actions(chunk_id, result.applied)
-        if not result.completed:
-            raise ChoreInterrupted(
-                f"the robot aborted chunk {chunk_id}: {result.status} {result.message}"
-            )
+    _execute(ctx, proposal.actions, chunk_id)
     after = ctx.robot.observe()
     ctx.run.save_frames(serial, after.image[None], proposal.imagined)
     ctx.run.log.info(
@@ -76,6 +65,40 @@ def act(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
         **proposal.info,
     )
     return {**updates, "chunk_serial": serial + 1, "chunks": state["chunks"] + 1}
+
+
+def _execute(ctx: RunContext, actions: np.ndarray, chunk_id: str) -> None:
+    """Execute a chunk; after a control lapse take control again once and send the rest."""
+    from robot_bridge.client import ControlError
+
+    for retry in range(2):
+        try:
+            result = ctx.control.execute_chunk(actions, chunk_id=chunk_id)
+        except ControlError:
+            if retry:
+                raise
+            ctx.run.log.warning("control_lost_reacquiring", chunk_id=chunk_id)
+            ctx.control = ctx.reacquire()
+            chunk_id += "r"
+            continue
+        except Exception as exc:  # a replayed node after a crash may propose other actions
+            if getattr(exc, "code", None) != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+            ctx.run.log.info("chunk_already_executed", chunk_id=chunk_id)
+            return
+        ctx.run.log_actions(chunk_id, result.applied)
+        if result.completed:
+            return
+        if result.status == "aborted_control_lost" and not retry:
+            ctx.run.log.warning("control_lost_reacquiring", chunk_id=chunk_id)
+            ctx.control = ctx.reacquire()
+            actions, chunk_id = actions[result.steps_executed :], chunk_id + "r"
+            if len(actions) == 0:
+                return
+            continue
+        raise ChoreInterrupted(
+            f"the robot aborted chunk {chunk_id}: {result.status} {result.message}"
+        )
 
 
 def check(state: ChoreState, runtime: Runtime[RunContext]) -> dict:

@@ -21,6 +21,7 @@ from agent.planners.local import LocalPlanner
 from agent.rundir import RUNS, RunDir, new_run_id
 
 EXECUTORS = ("worldmodel", "scripted")
+EMBEDDED_HEARTBEAT_TIMEOUT_S = 2.0
 
 
 class RobotLostError(RuntimeError):
@@ -28,11 +29,15 @@ class RobotLostError(RuntimeError):
 
 
 def _start_embedded(seed: int, image_size: int):
+    from robot_bridge.server import BridgeServer, ServerConfig
     from robot_bridge.sim_robot import SimRobot
-    from robot_bridge.testing import start_server
 
     robot = SimRobot(image_size=image_size, seed=seed)
-    server = start_server(robot)
+    # The embedded robot shares one Python process (and its GIL) with the agent, whose model and
+    # expert code can starve the heartbeat thread for a few hundred ms on a loaded 2-core machine.
+    # A separately served robot keeps the bridge's 300 ms watchdog.
+    config = ServerConfig(port=0, heartbeat_timeout_s=EMBEDDED_HEARTBEAT_TIMEOUT_S)
+    server = BridgeServer(robot, config).start()
     return robot, server, f"127.0.0.1:{server.port}"
 
 
@@ -190,9 +195,14 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
         judge = _make_judge(settings["judge"])
         try:
             control = stack.enter_context(client.control("reverie-agent"))
+
+            def reacquire():
+                return stack.enter_context(client.control("reverie-agent"))
+
             ctx = RunContext(
                 robot=client,
                 control=control,
+                reacquire=reacquire,
                 executor=executor,
                 judge=judge,
                 planner=planner,

@@ -187,3 +187,31 @@ def test_llm_planner_drives_the_chore(tmp_path, judge_server, monkeypatch):
         planner.close()
     assert [s["skill"] for s in summary["plan"]] == ["press_button"]
     assert json.loads((Path(summary["run_dir"]) / "run.json").read_text())["planner"] == "llm"
+
+
+def test_a_heartbeat_lapse_stops_the_robot_and_the_agent_takes_control_again(
+    tmp_path, judge_server, monkeypatch
+):
+    from robot_bridge.client import RobotClient
+
+    monkeypatch.setattr(run_module, "EMBEDDED_HEARTBEAT_TIMEOUT_S", 0.3)
+    sessions = []
+    real_control = RobotClient.control
+
+    def remember(self, *args, **kwargs):
+        sessions.append(real_control(self, *args, **kwargs))
+        return sessions[-1]
+
+    monkeypatch.setattr(RobotClient, "control", remember)
+
+    def lapse(message):
+        if message.startswith("[2/3]"):
+            sessions[0]._silence()  # the agent's heartbeats stop; the watchdog fires
+            time.sleep(0.8)
+
+    summary = do_chore(
+        CHORE, executor="scripted", seed=0, judge="vlm", runs=tmp_path, progress=lapse
+    )
+    assert summary["success_claimed"] and summary["ground_truth"]["success"]
+    events = (Path(summary["run_dir"]) / "events.jsonl").read_text()
+    assert "control_lost_reacquiring" in events and len(sessions) == 2
