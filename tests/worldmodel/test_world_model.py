@@ -92,3 +92,20 @@ def test_metrics_of_identical_frames():
     x = np.random.default_rng(0).integers(0, 255, (2, 16, 16, 3), dtype=np.uint8)
     assert np.all(psnr_db(x, x) > 90) and np.allclose(ssim(x, x), 1.0, atol=1e-4)
     assert ssim(x, 255 - x).mean() < 0.5
+
+
+def test_x0_and_velocity_steps_agree():
+    sched = FlowMatchEulerScheduler(3)
+    x0, x = torch.randn(2, 4), torch.randn(2, 4)
+    for i in range(3):
+        sigma = sched.sigmas[i]
+        assert torch.allclose(sched.step((x - x0) / sigma, i, x), sched.step_x0(x0, i, x), atol=1e-6)
+
+
+def test_both_parameterizations_estimate_x0():
+    for prediction in ("x0", "velocity"):
+        model = WorldModel(TINY_WM.model_copy(update={"prediction": prediction}))
+        x = torch.randn(1, 4, 3, 16, 16)
+        ctx = torch.randn(1, 4, 2, 16, 16)
+        out = model.predict_x0(x, torch.ones(1), ctx, model.encode_text(["press the button"]))
+        assert out.shape == x.shape

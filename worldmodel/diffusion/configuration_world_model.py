@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, model_validator
 
 from worldmodel.text.configuration_text import TextEncoderConfig
@@ -37,6 +39,10 @@ class WorldModelConfig(BaseModel):
     # Diffuse the change from the current frame rather than the frames themselves: the static
     # scene is then exactly zero and the model spends its capacity on what moves.
     predict_delta: bool = True
+    # The network predicts the clean target (x0) rather than the velocity: a velocity at high
+    # noise means copying the input noise through the transformer's narrow width, which a small
+    # model does badly (measured: frames noisier than copying the current frame).
+    prediction: Literal["x0", "velocity"] = "x0"
     fps: int = Field(default=10, ge=1, le=1000, description="frame rate of the predicted frames")
 
     @model_validator(mode="after")
@@ -54,4 +60,4 @@ class WorldModelConfig(BaseModel):
     @property
     def channels_per_frame(self) -> int:
         """Per latent pixel: the noisy latent, the context latents and the action features."""
-        return self.latent_channels * (1 + self.context_frames) + self.action_dim + 1
+        return self.latent_channels * (1 + self.context_frames) + 2 * self.action_dim + 1

@@ -112,7 +112,8 @@ class WorldModel(PretrainedModel):
         actions: torch.Tensor | None = None,
         action_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Velocity for noisy latents (B, C, T, h, w) at noise levels sigma (B,), given context
+        """The network's prediction (`config.prediction`: the clean target x0, or the velocity
+        noise - x0) for noisy latents (B, C, T, h, w) at noise levels sigma (B,), given context
         latents (B, C, K, h, w), encoded text, and actions (B, T, A) with a (B,) presence mask."""
         b, _, t, h, w = noisy.shape
         cfg = self.config
@@ -125,8 +126,16 @@ class WorldModel(PretrainedModel):
             action_mask = noisy.new_zeros(b)
         elif action_mask is None:
             action_mask = noisy.new_ones(b)
+        # each future frame sees the action that led to it and the sum of the actions so far
+        # (where the hand should be by then, relative to now)
+        actions = actions * action_mask.view(b, 1, 1)
         act = torch.cat(
-            [actions * action_mask.view(b, 1, 1), action_mask.view(b, 1, 1).expand(b, t, 1)], dim=-1
+            [
+                actions,
+                actions.cumsum(1) / t,
+                action_mask.view(b, 1, 1).expand(b, t, 1),
+            ],
+            dim=-1,
         )
         x = torch.cat(
             [
@@ -145,3 +154,13 @@ class WorldModel(PretrainedModel):
             return_dict=False,
         )[0]
         return self._unpack(out, t)
+
+    def predict_x0(
+        self, noisy: torch.Tensor, sigma: torch.Tensor, *conditions, **kw
+    ) -> torch.Tensor:
+        """The clean target estimated from noisy latents, whatever the parameterization."""
+        out = self(noisy, sigma, *conditions, **kw)
+        if self.config.prediction == "x0":
+            return out
+        s = sigma.view(-1, 1, 1, 1, 1)
+        return noisy - s * out  # x_s = x0 + s (noise - x0) = x0 + s v

@@ -106,18 +106,18 @@ class WorldModelPipeline:
         for i in range(len(scheduler)):
             sigma = scheduler.sigmas[i].expand(b).to(self.device)
             if null is None:
-                v = model(x, sigma, ctx, text, act)
+                x0 = model.predict_x0(x, sigma, ctx, text, act)
             else:
-                both = model(
+                both = model.predict_x0(
                     torch.cat([x, x]),
                     torch.cat([sigma, sigma]),
                     torch.cat([ctx, ctx]),
                     _cat_text(text, null),
                     None if act is None else torch.cat([act, act]),
                 )
-                v_cond, v_null = both.chunk(2)
-                v = v_null + guidance * (v_cond - v_null)
-            x = scheduler.step(v, i, x)
+                x0_cond, x0_null = both.chunk(2)
+                x0 = x0_null + guidance * (x0_cond - x0_null)
+            x = scheduler.step_x0(x0, i, x)
         latents = model.from_target(x, ctx)
         if not decode:
             return latents

@@ -40,3 +40,8 @@ class FlowMatchEulerScheduler:
 
     def step(self, velocity: torch.Tensor, i: int, sample: torch.Tensor) -> torch.Tensor:
         return sample + (self.sigmas[i + 1] - self.sigmas[i]) * velocity
+
+    def step_x0(self, x0: torch.Tensor, i: int, sample: torch.Tensor) -> torch.Tensor:
+        """The same Euler step written with the clean estimate: v = (sample - x0) / sigma."""
+        ratio = self.sigmas[i + 1] / self.sigmas[i]
+        return ratio * sample + (1 - ratio) * x0

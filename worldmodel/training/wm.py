@@ -99,7 +99,7 @@ class WorldModelRecipe:
         vae_dir: Path | None = None,
         cache_dir: Path | None = None,
         p_drop_text: float = 0.15,
-        p_drop_actions: float = 0.5,
+        p_drop_actions: float = 0.3,
         eval_windows: int = 48,
     ) -> None:
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
@@ -175,10 +175,10 @@ class WorldModelRecipe:
         sigma = sample_training_sigmas(len(x0), generator, x0.device)
         noise = torch.randn(x0.shape, generator=generator, device=x0.device)
         text = model.encode_text(batch["instructions"])
-        v = model(
-            add_noise(x0, noise, sigma), sigma, ctx, text, batch["actions"], batch["action_mask"]
-        )
-        return (v - (noise - x0)).square().mean(), {}
+        noisy = add_noise(x0, noise, sigma)
+        out = model(noisy, sigma, ctx, text, batch["actions"], batch["action_mask"])
+        target = x0 if model.config.prediction == "x0" else noise - x0
+        return (out - target).square().mean(), {}
 
     def evaluate(self, model: WorldModel) -> dict:
         if self.val_data is None:
