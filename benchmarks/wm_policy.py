@@ -43,6 +43,7 @@ def run_worldmodel(sim, imaginer, call, rollouts: int, seed: int, done_at: float
             rollouts=rollouts,
             seed=seed * 1000 + chunk,
             history=np.stack(frames),
+            state=[*sim.ee_pos(), sim.gripper_opening()],
         )
         for action in result.actions[result.best]:
             sim.step(np.asarray(action, np.float64))

@@ -51,8 +51,11 @@ def main() -> None:
     timings: dict[str, list[float]] = {}
     sim_s = []
     for run in range(args.runs + 1):
-        frame = sim.reset(run).image
-        result = imaginer.imagine(frame[None], instruction, rollouts=args.rollouts, seed=run)
+        obs = sim.reset(run)
+        state = [*obs.ee_pos, obs.gripper]
+        result = imaginer.imagine(
+            obs.image[None], instruction, rollouts=args.rollouts, seed=run, state=state
+        )
         if run == 0:
             continue  # warm-up: first-call allocations
         for k, v in result.timings.items():

@@ -219,10 +219,13 @@ def imagine(
     except _user_errors() as exc:
         fail(str(exc))
     sim = TabletopSim(image_size=imaginer.pipeline.vae.config.image_size)
-    frame = sim.reset(seed).image
+    obs = sim.reset(seed)
     sim.close()
+    state = [*obs.ee_pos, obs.gripper]
     start = time.perf_counter()
-    result = imaginer.imagine(frame[None], instruction, rollouts=rollouts, seed=seed)
+    result = imaginer.imagine(
+        obs.image[None], instruction, rollouts=rollouts, seed=seed, state=state
+    )
     out = out or Path("runs/imagine") / f"seed-{seed}"
     videos = []
     for i in range(rollouts):

@@ -79,6 +79,7 @@ def evaluate_world_model(
             context,
             [data.instructions[e] for e in rows[sl, 0]],
             actions=data.actions[act[sl]],
+            states=data.states[ctx[sl, -1]],
             steps=steps,
             guidance=guidance,
             seed=seed + i,

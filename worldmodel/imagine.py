@@ -69,17 +69,25 @@ class Imaginer:
         seed: int = 0,
         history: np.ndarray | None = None,
         actions: np.ndarray | None = None,
+        state: np.ndarray | None = None,
     ) -> Imagination:
         """recent: uint8 (K, H, W, 3) latest real frames (the last is now); history: frames since
         the skill began (for the judge; default `recent`); actions: (T, 4) to simulate instead of
-        imagining freely."""
+        imagining freely; state: proprioception now (ee x, y, z, gripper opening)."""
         if recent.ndim != 4 or recent.shape[-1] != 3:
             raise ValueError(f"recent frames must be (K, H, W, 3) uint8; got shape {recent.shape}")
         t0 = time.perf_counter()
         context = np.repeat(recent[None], rollouts, axis=0)
         acts = None if actions is None else np.repeat(np.asarray(actions)[None], rollouts, axis=0)
+        states = None if state is None else np.repeat(np.asarray(state)[None], rollouts, axis=0)
         imagined = self.pipeline(
-            context, [instruction] * rollouts, acts, self.steps, self.guidance, seed=seed
+            context,
+            [instruction] * rollouts,
+            acts,
+            self.steps,
+            self.guidance,
+            seed=seed,
+            states=states,
         )
         t1 = time.perf_counter()
         frames = np.concatenate([context[:, -1:], imagined], axis=1)

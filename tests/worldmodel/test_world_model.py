@@ -99,7 +99,9 @@ def test_x0_and_velocity_steps_agree():
     x0, x = torch.randn(2, 4), torch.randn(2, 4)
     for i in range(3):
         sigma = sched.sigmas[i]
-        assert torch.allclose(sched.step((x - x0) / sigma, i, x), sched.step_x0(x0, i, x), atol=1e-6)
+        assert torch.allclose(
+            sched.step((x - x0) / sigma, i, x), sched.step_x0(x0, i, x), atol=1e-6
+        )
 
 
 def test_both_parameterizations_estimate_x0():
@@ -109,3 +111,16 @@ def test_both_parameterizations_estimate_x0():
         ctx = torch.randn(1, 4, 2, 16, 16)
         out = model.predict_x0(x, torch.ones(1), ctx, model.encode_text(["press the button"]))
         assert out.shape == x.shape
+
+
+def test_proprioception_and_actions_change_the_prediction():
+    torch.manual_seed(0)
+    model = WorldModel(TINY_WM)
+    x, ctx = torch.randn(1, 4, 3, 16, 16), torch.randn(1, 4, 2, 16, 16)
+    text = model.encode_text(["press the button"])
+    bare = model(x, torch.ones(1), ctx, text)
+    moved = model(x, torch.ones(1), ctx, text, torch.ones(1, 3, 4), state=torch.ones(1, 4))
+    assert not torch.allclose(bare, moved)
+    feats = model._frame_features(1, 3, torch.ones(1, 3, 4), None, torch.zeros(1, 4), None)
+    expected = feats[0, :, 4 + 4 + 1 + 4 : 4 + 4 + 1 + 4 + 3] / 3.0  # where the hand should be
+    assert torch.allclose(expected[:, 0], torch.tensor([0.03, 0.06, 0.09]))

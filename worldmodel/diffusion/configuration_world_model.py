@@ -34,6 +34,11 @@ class WorldModelConfig(BaseModel):
     frames: int = Field(default=8, ge=1, le=64)
     context_frames: int = Field(default=2, ge=1, le=8)
     action_dim: int = Field(default=4, ge=1, le=32)
+    # Proprioception (ee x, y, z in metres, gripper opening) of the current frame; the first three
+    # action dims move the end effector by `action_scale` metres per unit, so the model is told
+    # where the hand should be at every future frame.
+    state_dim: int = Field(default=4, ge=3, le=32)
+    action_scale: float = Field(default=0.03, gt=0)
     transformer: TransformerConfig = Field(default_factory=TransformerConfig)
     text: TextEncoderConfig = Field(default_factory=TextEncoderConfig)
     # Diffuse the change from the current frame rather than the frames themselves: the static
@@ -59,5 +64,7 @@ class WorldModelConfig(BaseModel):
 
     @property
     def channels_per_frame(self) -> int:
-        """Per latent pixel: the noisy latent, the context latents and the action features."""
-        return self.latent_channels * (1 + self.context_frames) + 2 * self.action_dim + 1
+        """Per latent pixel: the noisy latent, the context latents, the action and state features
+        of the frame, and the pixel's coordinates."""
+        latents = self.latent_channels * (1 + self.context_frames)
+        return latents + (2 * self.action_dim + 1) + (self.state_dim + 3 + 1) + 2

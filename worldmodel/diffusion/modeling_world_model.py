@@ -111,37 +111,27 @@ class WorldModel(PretrainedModel):
         text: TextEncoding,
         actions: torch.Tensor | None = None,
         action_mask: torch.Tensor | None = None,
+        state: torch.Tensor | None = None,
+        state_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The network's prediction (`config.prediction`: the clean target x0, or the velocity
         noise - x0) for noisy latents (B, C, T, h, w) at noise levels sigma (B,), given context
-        latents (B, C, K, h, w), encoded text, and actions (B, T, A) with a (B,) presence mask."""
+        latents (B, C, K, h, w), encoded text, actions (B, T, A) and the current proprioception
+        (B, S), each with a (B,) presence mask (absent when None)."""
         b, _, t, h, w = noisy.shape
         cfg = self.config
         if context.shape[2] != cfg.context_frames:
             raise ValueError(
                 f"expected {cfg.context_frames} context frames, got {context.shape[2]}"
             )
-        if actions is None:
-            actions = noisy.new_zeros(b, t, cfg.action_dim)
-            action_mask = noisy.new_zeros(b)
-        elif action_mask is None:
-            action_mask = noisy.new_ones(b)
-        # each future frame sees the action that led to it and the sum of the actions so far
-        # (where the hand should be by then, relative to now)
-        actions = actions * action_mask.view(b, 1, 1)
-        act = torch.cat(
-            [
-                actions,
-                actions.cumsum(1) / t,
-                action_mask.view(b, 1, 1).expand(b, t, 1),
-            ],
-            dim=-1,
-        )
         x = torch.cat(
             [
                 noisy,
                 context.flatten(1, 2).unsqueeze(2).expand(-1, -1, t, -1, -1),
-                act.permute(0, 2, 1)[..., None, None].expand(-1, -1, -1, h, w),
+                self._frame_features(b, t, actions, action_mask, state, state_mask)
+                .permute(0, 2, 1)[..., None, None]
+                .expand(-1, -1, -1, h, w),
+                self._pixel_coords(noisy).expand(b, -1, t, -1, -1),
             ],
             dim=1,
         )
@@ -154,6 +144,50 @@ class WorldModel(PretrainedModel):
             return_dict=False,
         )[0]
         return self._unpack(out, t)
+
+    def _frame_features(self, b, t, actions, action_mask, state, state_mask) -> torch.Tensor:
+        """(B, T, F): each future frame's action, the sum of the actions so far, the current
+        proprioception and where the hand should be by then (now + summed motion)."""
+        cfg = self.config
+        device = self.latent_mean.device
+        if actions is None:
+            actions, action_mask = (
+                torch.zeros(b, t, cfg.action_dim, device=device),
+                torch.zeros(b, device=device),
+            )
+        elif action_mask is None:
+            action_mask = torch.ones(b, device=device)
+        if state is None:
+            state, state_mask = (
+                torch.zeros(b, cfg.state_dim, device=device),
+                torch.zeros(b, device=device),
+            )
+        elif state_mask is None:
+            state_mask = torch.ones(b, device=device)
+        actions = actions * action_mask.view(b, 1, 1)
+        state = state * state_mask.view(b, 1)
+        moved = actions[..., :3].cumsum(1) * cfg.action_scale
+        expected = (state[:, None, :3] + moved) * state_mask.view(b, 1, 1)
+        return torch.cat(
+            [
+                actions,
+                actions.cumsum(1) / t,
+                action_mask.view(b, 1, 1).expand(b, t, 1),
+                state[:, None].expand(b, t, -1) * 3.0,
+                expected * 3.0,  # metres -> roughly unit scale
+                state_mask.view(b, 1, 1).expand(b, t, 1),
+            ],
+            dim=-1,
+        )
+
+    def _pixel_coords(self, like: torch.Tensor) -> torch.Tensor:
+        """(1, 2, 1, h, w) coordinates in [-1, 1]: tokens know where they are (not only relative
+        positions from the rotary embedding), so they can compare it with the hand's."""
+        h, w = like.shape[-2:]
+        ys = torch.linspace(-1, 1, h, device=like.device)
+        xs = torch.linspace(-1, 1, w, device=like.device)
+        grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij"))
+        return grid[None, :, None]
 
     def predict_x0(
         self, noisy: torch.Tensor, sigma: torch.Tensor, *conditions, **kw

@@ -77,9 +77,11 @@ class WorldModelPipeline:
         shift: float = 1.0,
         seed: int = 0,
         decode: bool = True,
+        states: np.ndarray | None = None,
     ) -> np.ndarray | torch.Tensor:
         """Imagine `len(instructions)` futures. context: uint8 (B, K, H, W, 3) (the last frame is
-        the current one); actions: (B, frames, A) or None. Returns uint8 (B, frames, H, W, 3), or
+        the current one); actions: (B, frames, A) or None; states: proprioception of the current
+        frame (B, S) (ee x, y, z, gripper opening) or None. Returns uint8 (B, frames, H, W, 3), or
         the normalized latents when `decode` is False."""
         context = self._pad_context(context)
         model, cfg = self.model, self.model.config
@@ -97,6 +99,13 @@ class WorldModelPipeline:
                 raise ValueError(
                     f"actions must have shape {(b, cfg.frames, cfg.action_dim)}, got {tuple(act.shape)}"
                 )
+        st = None
+        if states is not None:
+            st = torch.as_tensor(np.asarray(states), dtype=torch.float32, device=self.device)
+            if st.shape != (b, cfg.state_dim):
+                raise ValueError(
+                    f"states must have shape {(b, cfg.state_dim)}, got {tuple(st.shape)}"
+                )
         # 2. seeded noise, one stream per call
         gen = torch.Generator(self.device).manual_seed(seed)
         shape = (b, cfg.latent_channels, cfg.frames, cfg.latent_size, cfg.latent_size)
@@ -106,14 +115,15 @@ class WorldModelPipeline:
         for i in range(len(scheduler)):
             sigma = scheduler.sigmas[i].expand(b).to(self.device)
             if null is None:
-                x0 = model.predict_x0(x, sigma, ctx, text, act)
+                x0 = model.predict_x0(x, sigma, ctx, text, actions=act, state=st)
             else:
                 both = model.predict_x0(
                     torch.cat([x, x]),
                     torch.cat([sigma, sigma]),
                     torch.cat([ctx, ctx]),
                     _cat_text(text, null),
-                    None if act is None else torch.cat([act, act]),
+                    actions=None if act is None else torch.cat([act, act]),
+                    state=None if st is None else torch.cat([st, st]),
                 )
                 x0_cond, x0_null = both.chunk(2)
                 x0 = x0_null + guidance * (x0_cond - x0_null)

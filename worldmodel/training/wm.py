@@ -100,6 +100,7 @@ class WorldModelRecipe:
         cache_dir: Path | None = None,
         p_drop_text: float = 0.15,
         p_drop_actions: float = 0.3,
+        p_drop_state: float = 0.1,
         eval_windows: int = 48,
     ) -> None:
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
@@ -124,6 +125,7 @@ class WorldModelRecipe:
         self.rows = window_rows(train)
         self.delta_std = self._delta_std()
         self.p_drop_text, self.p_drop_actions = p_drop_text, p_drop_actions
+        self.p_drop_state = p_drop_state
         self.eval_windows = eval_windows
 
     def _delta_std(self, windows: int = 2048) -> np.ndarray:
@@ -167,6 +169,10 @@ class WorldModelRecipe:
                 (rng.random(batch_size) >= self.p_drop_actions).astype(np.float32)
             ),
             "instructions": instructions,
+            "state": torch.from_numpy(self.train_data.states[ctx[:, -1]]),
+            "state_mask": torch.from_numpy(
+                (rng.random(batch_size) >= self.p_drop_state).astype(np.float32)
+            ),
         }
 
     def loss(self, model, batch, generator):
@@ -176,7 +182,16 @@ class WorldModelRecipe:
         noise = torch.randn(x0.shape, generator=generator, device=x0.device)
         text = model.encode_text(batch["instructions"])
         noisy = add_noise(x0, noise, sigma)
-        out = model(noisy, sigma, ctx, text, batch["actions"], batch["action_mask"])
+        out = model(
+            noisy,
+            sigma,
+            ctx,
+            text,
+            batch["actions"],
+            batch["action_mask"],
+            batch["state"],
+            batch["state_mask"],
+        )
         target = x0 if model.config.prediction == "x0" else noise - x0
         return (out - target).square().mean(), {}
 
