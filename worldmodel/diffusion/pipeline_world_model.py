@@ -26,7 +26,13 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 
 
 class WorldModelPipeline:
-    def __init__(self, vae: FrameVAE, model: WorldModel, residual_pixels: bool = True) -> None:
+    def __init__(
+        self,
+        vae: FrameVAE,
+        model: WorldModel,
+        residual_pixels: bool = True,
+        change_threshold: float = 0.0,
+    ) -> None:
         if vae.config.latent_channels != model.config.latent_channels:
             raise ValueError(
                 f"VAE latents have {vae.config.latent_channels} channels but the world model "
@@ -34,6 +40,7 @@ class WorldModelPipeline:
             )
         self.vae, self.model = vae, model
         self.residual_pixels = residual_pixels
+        self.change_threshold = change_threshold
 
     @classmethod
     def from_pretrained(cls, root: Path | str | None = None, device: str = "cpu"):
@@ -136,7 +143,11 @@ class WorldModelPipeline:
         images = self.vae.decode_video(model.denormalize(latents))
         if self.residual_pixels:
             now = self.vae.decode_video(model.denormalize(ctx[:, :, -1:]))
-            images = to_tensor(context[:, -1:]).to(self.device) + images - now
+            change = images - now
+            if self.change_threshold > 0:  # ignore faint changes: decoder noise, not motion
+                keep = change.abs().amax(dim=2, keepdim=True) > self.change_threshold
+                change = change * keep
+            images = to_tensor(context[:, -1:]).to(self.device) + change
         return to_uint8(images)
 
 
