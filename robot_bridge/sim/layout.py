@@ -7,6 +7,12 @@ and its drawer slides out towards the robot.
 from __future__ import annotations
 
 CONTROL_HZ = 10
+
+# The fixed head camera (calibration a real robot would also know; the world model uses it to
+# place the hand in the image).
+CAMERA_POS = (0.0, -0.60, 0.62)
+CAMERA_TARGET = (0.0, 0.05, 0.0)
+CAMERA_FOVY_DEG = 50.0
 PHYSICS_DT = 0.004
 SUBSTEPS = round(1.0 / CONTROL_HZ / PHYSICS_DT)  # physics steps per action
 

@@ -156,7 +156,7 @@ def build_mjcf(image_size: int = 128, shadows: bool = False) -> str:
     Shadows and multisampling are off by default: under software OpenGL they cost 5-10x the
     rest of a frame (measured: 1.2 ms vs 9.7 ms per 64 px frame).
     """
-    cam = _look_at((0.0, -0.60, 0.62), (0.0, 0.05, 0.0))
+    cam = _look_at(L.CAMERA_POS, L.CAMERA_TARGET)
     shadow = 1024 if shadows else 0
     return f"""
 <mujoco model="reverie_tabletop">
@@ -178,7 +178,7 @@ def build_mjcf(image_size: int = 128, shadows: bool = False) -> str:
   <worldbody>
     <light name="top" pos="0.1 -0.2 1.2" dir="-0.1 0.2 -1" diffuse=".55 .55 .55"
            castshadow="{str(shadows).lower()}"/>
-    <camera name="head" pos="0 -0.60 0.62" xyaxes="{cam}" fovy="50"/>
+    <camera name="head" pos="{" ".join(map(str, L.CAMERA_POS))}" xyaxes="{cam}" fovy="{L.CAMERA_FOVY_DEG}"/>
     <geom name="floor" type="plane" size="4 4 .1" pos="0 0 -0.75" material="floor"/>
     <geom name="table" type="box" size="0.42 0.34 0.02" pos="0 0.03 -0.02" material="table"/>
     <body name="bowl" pos="0.15 -0.1 0">{_bowl_geoms()}</body>

@@ -124,3 +124,31 @@ def test_proprioception_and_actions_change_the_prediction():
     feats = model._frame_features(1, 3, torch.ones(1, 3, 4), None, torch.zeros(1, 4), None)
     expected = feats[0, :, 4 + 4 + 1 + 4 : 4 + 4 + 1 + 4 + 3] / 3.0  # where the hand should be
     assert torch.allclose(expected[:, 0], torch.tensor([0.03, 0.06, 0.09]))
+
+
+def test_camera_projection_puts_the_look_at_point_in_the_image_centre():
+    from robot_bridge.sim import layout as L
+    from worldmodel.camera import project
+
+    centre = project(torch.tensor(L.CAMERA_TARGET, dtype=torch.float32))
+    assert torch.allclose(centre, torch.zeros(2), atol=1e-5)
+    # the robot's right (+x) is the image's right; the far side of the table (+y) is higher up
+    right = project(torch.tensor([0.1, 0.05, 0.0]))
+    far = project(torch.tensor([0.0, 0.2, 0.0]))
+    assert right[0] > 0.1 and abs(right[1]) < 0.05
+    assert far[1] < -0.1
+
+
+def test_hand_maps_follow_the_actions():
+    model = WorldModel(TINY_WM)
+    like = torch.zeros(1, 4, 3, 16, 16)
+    state = torch.tensor([[0.0, 0.05, 0.0, 0.05]])  # the hand at the camera's look-at point
+    right = torch.tensor([[[1.0, 0, 0, 0]] * 3])  # 3 cm to the right per frame
+    maps = model._hand_maps(like, right, None, state, None)
+    assert maps.shape == (1, 2, 3, 16, 16)
+    now_peak = maps[0, 0, 0].flatten().argmax() % 16
+    later_peaks = [int(maps[0, 1, t].flatten().argmax() % 16) for t in range(3)]
+    assert 7 <= now_peak <= 8  # centre column
+    assert later_peaks == sorted(later_peaks) and later_peaks[-1] > now_peak + 1
+    assert not model._hand_maps(like, None, None, None, None).any()
+    assert not model._hand_maps(like, None, None, state, None)[:, 1].any()  # no actions given

@@ -124,17 +124,16 @@ class WorldModel(PretrainedModel):
             raise ValueError(
                 f"expected {cfg.context_frames} context frames, got {context.shape[2]}"
             )
-        x = torch.cat(
-            [
-                noisy,
-                context.flatten(1, 2).unsqueeze(2).expand(-1, -1, t, -1, -1),
-                self._frame_features(b, t, actions, action_mask, state, state_mask)
-                .permute(0, 2, 1)[..., None, None]
-                .expand(-1, -1, -1, h, w),
-                self._pixel_coords(noisy).expand(b, -1, t, -1, -1),
-            ],
-            dim=1,
-        )
+        features = self._frame_features(b, t, actions, action_mask, state, state_mask)
+        parts = [
+            noisy,
+            context.flatten(1, 2).unsqueeze(2).expand(-1, -1, t, -1, -1),
+            features.permute(0, 2, 1)[..., None, None].expand(-1, -1, -1, h, w),
+            self._pixel_coords(noisy).expand(b, -1, t, -1, -1),
+        ]
+        if cfg.hand_maps:
+            parts.append(self._hand_maps(noisy, actions, action_mask, state, state_mask))
+        x = torch.cat(parts, dim=1)
         out = self.transformer(
             hidden_states=self._pack(x),
             encoder_hidden_states=text.tokens,
@@ -179,6 +178,30 @@ class WorldModel(PretrainedModel):
             ],
             dim=-1,
         )
+
+    def _hand_maps(self, like, actions, action_mask, state, state_mask) -> torch.Tensor:
+        """(B, 2, T, h, w): a Gaussian blob where the camera sees the hand now, and one where the
+        actions should have moved it by each future frame (all zero when the input is absent)."""
+        from worldmodel.camera import project
+
+        cfg = self.config
+        b, _, t, h, w = like.shape
+        if state is None:
+            return like.new_zeros(b, 2, t, h, w)
+        state_mask = like.new_ones(b) if state_mask is None else state_mask
+        now = state[:, None, :3].expand(b, t, 3)
+        if actions is None:
+            expected, act_mask = now, like.new_zeros(b)
+        else:
+            expected = now + actions[..., :3].cumsum(1) * cfg.action_scale
+            act_mask = like.new_ones(b) if action_mask is None else action_mask
+        points = project(torch.stack([now, expected], dim=1))  # (B, 2, T, 2)
+        grid = self._pixel_coords(like)[0, :, 0]  # (2, h, w): y, x
+        dy = grid[0] - points[..., 1, None, None]
+        dx = grid[1] - points[..., 0, None, None]
+        blobs = torch.exp(-(dx.square() + dy.square()) / (2 * cfg.hand_map_sigma**2))
+        present = torch.stack([state_mask, state_mask * act_mask], dim=1)
+        return blobs * present.view(b, 2, 1, 1, 1)
 
     def _pixel_coords(self, like: torch.Tensor) -> torch.Tensor:
         """(1, 2, 1, h, w) coordinates in [-1, 1]: tokens know where they are (not only relative

@@ -81,7 +81,7 @@ class WorldModelPipeline:
         actions: np.ndarray | None = None,
         steps: int = 4,
         guidance: float = 1.0,
-        shift: float = 1.0,
+        shift: float | None = None,
         seed: int = 0,
         decode: bool = True,
         states: np.ndarray | None = None,
@@ -118,7 +118,7 @@ class WorldModelPipeline:
         shape = (b, cfg.latent_channels, cfg.frames, cfg.latent_size, cfg.latent_size)
         x = torch.randn(shape, generator=gen, device=self.device)
         # 3. Euler steps along the flow, with classifier-free guidance on the instruction
-        scheduler = FlowMatchEulerScheduler(steps, shift)
+        scheduler = FlowMatchEulerScheduler(steps, cfg.noise_shift if shift is None else shift)
         for i in range(len(scheduler)):
             sigma = scheduler.sigmas[i].expand(b).to(self.device)
             if null is None:

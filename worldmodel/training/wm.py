@@ -101,6 +101,7 @@ class WorldModelRecipe:
         p_drop_text: float = 0.15,
         p_drop_actions: float = 0.3,
         p_drop_state: float = 0.1,
+        p_full_noise: float = 0.1,
         eval_windows: int = 48,
     ) -> None:
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
@@ -126,6 +127,7 @@ class WorldModelRecipe:
         self.delta_std = self._delta_std()
         self.p_drop_text, self.p_drop_actions = p_drop_text, p_drop_actions
         self.p_drop_state = p_drop_state
+        self.p_full_noise = p_full_noise
         self.eval_windows = eval_windows
 
     def _delta_std(self, windows: int = 2048) -> np.ndarray:
@@ -178,7 +180,10 @@ class WorldModelRecipe:
     def loss(self, model, batch, generator):
         ctx = model.normalize(batch["context"])
         x0 = model.to_target(model.normalize(batch["future"]), ctx)
-        sigma = sample_training_sigmas(len(x0), generator, x0.device)
+        sigma = sample_training_sigmas(len(x0), generator, x0.device, model.config.noise_shift)
+        # the first sampling step starts at exactly sigma = 1, which the logit-normal never draws
+        full = torch.rand(len(x0), generator=generator, device=x0.device) < self.p_full_noise
+        sigma = torch.where(full, torch.ones_like(sigma), sigma)
         noise = torch.randn(x0.shape, generator=generator, device=x0.device)
         text = model.encode_text(batch["instructions"])
         noisy = add_noise(x0, noise, sigma)

@@ -1,0 +1,36 @@
+"""Where a point on the table appears in the head camera's image (pinhole model of the simulated
+camera, from its calibration in `robot_bridge.sim.layout`)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from robot_bridge.sim import layout as L
+
+
+def _camera_axes() -> np.ndarray:
+    """Rows: right, up, forward (unit vectors in world coordinates), as MuJoCo builds them."""
+    forward = np.subtract(L.CAMERA_TARGET, L.CAMERA_POS).astype(np.float64)
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, (0.0, 0.0, 1.0))
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    return np.stack([right, up, forward])
+
+
+_AXES = torch.tensor(_camera_axes(), dtype=torch.float32)
+_ORIGIN = torch.tensor(L.CAMERA_POS, dtype=torch.float32)
+_FOCAL = 0.5 / math.tan(math.radians(L.CAMERA_FOVY_DEG) / 2)  # in image widths (square images)
+
+
+def project(points: torch.Tensor) -> torch.Tensor:
+    """World points (..., 3) in metres -> image coordinates (..., 2) as (x, y) in [-1, 1]
+    (left to right, top to bottom), the convention of `torch.linspace(-1, 1, size)` pixel grids."""
+    cam = (points - _ORIGIN.to(points)) @ _AXES.to(points).T
+    depth = cam[..., 2:3].clamp_min(1e-3)
+    x = cam[..., 0:1] / depth * _FOCAL * 2
+    y = -cam[..., 1:2] / depth * _FOCAL * 2
+    return torch.cat([x, y], dim=-1)
