@@ -4,6 +4,10 @@ oracle and random actions (same seeded scenes, same run), on seen and held-out c
 per imagine call; how often the judge's completion claim disagrees with ground truth.
 
     .venv/bin/python benchmarks/agent_skills.py [--episodes 20] [--chores 10] [--out FILE] [--json]
+        [--sections seen holdout chores]
+
+Each finished section is merged into FILE at once (earlier sections stay), so a long run can be
+split over several invocations and an interruption loses at most one section.
 Targets (issue 5): world model >= 80% of the oracle's rate per kind on seen compositions and
 >= 60% on held-out ones; <= 60 s per subtask; judge claims agree with ground truth >= 90%.
 """
@@ -32,6 +36,7 @@ from evals.skills_eval import (  # noqa: E402
     eval_skills,
 )
 
+SECTIONS = ("seen", "holdout", "chores")
 CHORES = [
     "put the red block in the drawer and leave it closed",
     "put the green block in the bowl and press the button",
@@ -41,26 +46,25 @@ CHORES = [
 ]
 
 
-def skills_section(episodes: int, rollouts: int) -> dict:
-    out: dict = {}
-    for split in ("seen", "holdout"):
-        rows = {
-            "scripted": eval_skills(ScriptedExecutor(), episodes, split=split),
-            "random": eval_skills(RandomExecutor(), episodes, split=split),
-            "worldmodel_1": eval_skills(WorldModelSkillExecutor(rollouts=1), episodes, split=split),
-            f"worldmodel_{rollouts}": eval_skills(
-                WorldModelSkillExecutor(rollouts=rollouts), episodes, split=split
-            ),
-        }
-        table = {}
-        for kind, oracle in rows["scripted"]["skills"].items():
-            table[kind] = {name: r["skills"][kind] for name, r in rows.items()}
-            best = rows[f"worldmodel_{rollouts}"]["skills"][kind]["success_rate"]
-            table[kind]["worldmodel_vs_oracle"] = (
-                round(best / oracle["success_rate"], 3) if oracle["success_rate"] else None
-            )
-        out[split] = table
-    return out
+def skills_section(split: str, episodes: int, rollouts: int) -> dict:
+    """Per skill kind on one split: the oracle, random actions and the world-model executor with
+    1 and `rollouts` rollouts, on the same seeded scenes."""
+    rows = {
+        "scripted": eval_skills(ScriptedExecutor(), episodes, split=split),
+        "random": eval_skills(RandomExecutor(), episodes, split=split),
+        "worldmodel_1": eval_skills(WorldModelSkillExecutor(rollouts=1), episodes, split=split),
+        f"worldmodel_{rollouts}": eval_skills(
+            WorldModelSkillExecutor(rollouts=rollouts), episodes, split=split
+        ),
+    }
+    table = {}
+    for kind, oracle in rows["scripted"]["skills"].items():
+        table[kind] = {name: r["skills"][kind] for name, r in rows.items()}
+        best = rows[f"worldmodel_{rollouts}"]["skills"][kind]["success_rate"]
+        table[kind]["worldmodel_vs_oracle"] = (
+            round(best / oracle["success_rate"], 3) if oracle["success_rate"] else None
+        )
+    return table
 
 
 def chores_section(count: int, rollouts: int) -> dict:
@@ -123,22 +127,37 @@ def main() -> None:
     parser.add_argument("--rollouts", type=int, default=4)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/agent_skills.json"))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="what to run"
+    )
     args = parser.parse_args()
-    started = time.perf_counter()
-    result = {
-        "benchmark": "agent_skills",
-        "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-        "episodes_per_kind": args.episodes,
-        "skills": skills_section(args.episodes, args.rollouts),
-        "chores": chores_section(args.chores, args.rollouts) if args.chores else {},
-    }
-    result["seconds"] = round(time.perf_counter() - started, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    tmp.replace(args.out)
+    result = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    result.setdefault("skills", {})
+    result.setdefault("seconds", {})
+    for section in args.sections:
+        started = time.perf_counter()
+        if section == "chores":
+            result["chores"] = chores_section(args.chores, args.rollouts)
+        else:
+            result["skills"][section] = skills_section(section, args.episodes, args.rollouts)
+        result["seconds"][section] = round(time.perf_counter() - started, 1)
+        result.update(
+            benchmark="agent_skills",
+            date=date.today().isoformat(),
+            machine=f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+            episodes_per_kind=args.episodes,
+            rollouts=args.rollouts,
+        )
+        _write(args.out, result)
+        print(f"{section}: done in {result['seconds'][section]} s", file=sys.stderr)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+
+
+def _write(path: Path, result: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, indent=2) + "\n")
+    tmp.replace(path)
 
 
 if __name__ == "__main__":

@@ -53,13 +53,21 @@ class WorldModelSkillExecutor:
 
     name = "worldmodel"
 
-    def __init__(self, seed: int = 0, rollouts: int = 4, max_chunks: int = 12) -> None:
+    def __init__(self, seed: int = 0, rollouts: int = 4, max_chunks: int = 16) -> None:
         from agent.executors.worldmodel import WorldModelExecutor
         from agent.judges.local import LocalJudge
 
         self.executor = WorldModelExecutor(rollouts=rollouts, seed=seed)
         self.judge = LocalJudge()
         self.max_chunks = max_chunks
+        self.call_seconds: list[float] = []  # imagine + invert + judge, per executor call
+
+    def stats(self) -> dict:
+        calls = self.call_seconds
+        return {
+            "imagine_calls": len(calls),
+            "median_seconds_per_imagine_call": round(float(np.median(calls)), 3) if calls else None,
+        }
 
     def actions(self, sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
         from agent.planners.base import PlannedStep
@@ -69,7 +77,9 @@ class WorldModelSkillExecutor:
         seen = [sim.render()]
         for _ in range(self.max_chunks):
             state = np.array([*sim.ee_pos(), sim.gripper_opening()], np.float32)
+            started = time.perf_counter()
             proposal = self.executor.propose(step, seen[-1], state)
+            self.call_seconds.append(time.perf_counter() - started)
             yield from proposal.actions
             seen.append(sim.render())
             if self.judge.completion(seen, step.instruction) >= 0.5:
@@ -146,7 +156,9 @@ def eval_skills(
             "seconds_per_episode": round(seconds / episodes, 3),
         }
     sim.close()
+    stats = executor.stats() if hasattr(executor, "stats") else {}
     return {
+        **stats,
         "executor": executor.name,
         "episodes": episodes,
         "seed": seed,

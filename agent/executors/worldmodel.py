@@ -89,6 +89,7 @@ class WorldModelExecutor:
                 rollouts=self.rollouts,
                 seed=self.seed + self._calls,
                 history=np.stack(self._history),
+                state=np.asarray(state, np.float32),
             )
             keep = feasible(result.actions)
             if keep.any():

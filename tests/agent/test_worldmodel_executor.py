@@ -34,8 +34,9 @@ class ScriptedImaginer:
     def __init__(self, batches):
         self.batches, self.calls = list(batches), 0
 
-    def imagine(self, recent, instruction, rollouts, seed, history):
+    def imagine(self, recent, instruction, rollouts, seed, history, state):
         assert recent.shape == (2, 64, 64, 3) and instruction == "press the button"
+        assert state.shape == (4,)  # the robot's proprioception reaches the world model
         self.calls += 1
         actions, scores = self.batches.pop(0)
         n, t = actions.shape[:2]
