@@ -66,7 +66,7 @@ def main() -> None:
     )
     parser.add_argument("--episodes", type=int, default=10, help="tasks per skill")
     parser.add_argument("--rollouts", type=int, default=4)
-    parser.add_argument("--steps", type=int, default=4, help="Euler sampling steps")
+    parser.add_argument("--steps", type=int, default=2, help="Euler sampling steps")
     parser.add_argument("--guidance", type=float, default=1.0)
     parser.add_argument("--done-at", type=float, default=0.5, help="judge score that ends a task")
     parser.add_argument("--seed", type=int, default=10_000, help="first task seed (unseen scenes)")

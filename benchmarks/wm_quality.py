@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("data/episodes"))
     parser.add_argument("--splits", nargs="+", default=["test", "holdout"])
     parser.add_argument("--windows", type=int, default=256)
-    parser.add_argument("--steps", type=int, default=4, help="world-model sampling steps")
+    parser.add_argument("--steps", type=int, default=2, help="world-model sampling steps")
     parser.add_argument("--checkpoints", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/wm_quality.json"))
     parser.add_argument("--json", action="store_true", help="print only the JSON result")

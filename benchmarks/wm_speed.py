@@ -30,7 +30,7 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--rollouts", type=int, default=4)
-    parser.add_argument("--steps", type=int, default=4, help="Euler sampling steps")
+    parser.add_argument("--steps", type=int, default=2, help="Euler sampling steps")
     parser.add_argument("--guidance", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--checkpoints", type=Path, default=None)

@@ -194,7 +194,7 @@ def imagine(
     out: Annotated[
         Path | None, typer.Option(help="Folder for the videos [runs/imagine/seed-S].")
     ] = None,
-    steps: StepsSampling = 4,
+    steps: StepsSampling = 2,
     guidance: GuidanceOpt = 1.0,
     checkpoints: CheckpointsOpt = None,
     as_json: JsonFlag = False,
@@ -270,7 +270,7 @@ def score(
     ] = "test",
     data: DataOpt = Path("data/episodes"),
     windows: Annotated[int, typer.Option(help="World-model windows to predict.")] = 256,
-    steps: StepsSampling = 4,
+    steps: StepsSampling = 2,
     guidance: GuidanceOpt = 1.0,
     checkpoints: CheckpointsOpt = None,
     as_json: JsonFlag = False,

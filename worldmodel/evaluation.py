@@ -7,6 +7,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from worldmodel.diffusion.pipeline_world_model import SAMPLING_STEPS
 from worldmodel.training.cache import EpisodeArrays
 
 
@@ -59,7 +60,7 @@ def evaluate_world_model(
     pipeline,
     data: EpisodeArrays,
     windows: int = 256,
-    steps: int = 4,
+    steps: int = SAMPLING_STEPS,
     guidance: float = 1.0,
     seed: int = 0,
     batch_size: int = 16,

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from worldmodel.checkpoint import DEFAULT_CHECKPOINTS
+from worldmodel.diffusion.pipeline_world_model import SAMPLING_STEPS
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Imaginer:
     def __init__(
         self,
         checkpoints: Path | str | None = None,
-        steps: int = 4,
+        steps: int = SAMPLING_STEPS,
         guidance: float = 1.0,
         device: str = "cpu",
     ) -> None:

@@ -6,13 +6,14 @@ import time
 from pathlib import Path
 
 from worldmodel.checkpoint import DEFAULT_CHECKPOINTS
+from worldmodel.diffusion.pipeline_world_model import SAMPLING_STEPS
 
 
 def score_split(
     split_root: Path,
     checkpoints: Path | None = None,
     windows: int = 256,
-    steps: int = 4,
+    steps: int = SAMPLING_STEPS,
     guidance: float = 1.0,
     idm_transitions: int | None = 4000,
 ) -> dict:
