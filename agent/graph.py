@@ -48,7 +48,7 @@ def act(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
             ctx.progress(f"[{state['cursor'] + 1}/{len(state['plan'])}] {step.instruction}")
     obs = ctx.robot.observe()
     proprio = np.array([*obs.ee_pos, obs.gripper], np.float32)
-    proposal = ctx.executor.propose(step, obs.image, proprio)
+    proposal = ctx.executor.propose(step, obs.image, proprio, objects=obs.objects)
     if len(proposal.actions) == 0:
         return {**updates, "chunk_serial": serial, "executor_done": True}
     chunk_id = f"{ctx.run.run_id}-{serial:05d}"

@@ -209,7 +209,7 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
                 run=run,
                 simulated=info.simulated,
                 judge_every=1000 if settings["executor"] == "scripted" else 1,
-                max_chunks=150 if settings["executor"] == "scripted" else 12,
+                max_chunks=150 if settings["executor"] == "scripted" else 16,
                 max_replans=settings.get("max_replans", 1),
                 progress=progress,
             )

@@ -27,6 +27,7 @@ from evals.skills_eval import MAX_STEPS, RandomExecutor, ScriptedExecutor, run_e
 from robot_bridge.sim.tabletop import TabletopSim  # noqa: E402
 from skills.library import SKILL_KINDS  # noqa: E402
 from skills.predicates import is_success  # noqa: E402
+from worldmodel.goals import goal_points  # noqa: E402
 
 
 def run_worldmodel(sim, imaginer, call, rollouts: int, seed: int, done_at: float) -> dict:
@@ -34,6 +35,7 @@ def run_worldmodel(sim, imaginer, call, rollouts: int, seed: int, done_at: float
     instruction = call.instruction()
     start = sim.scene()
     frames = [sim.render()]
+    goals = goal_points(call.skill, call.args, sim.observe().objects)  # perceived at the start
     steps, claimed, chunk = 0, False, 0
     while steps < MAX_STEPS:
         recent = np.stack(frames[-2:])
@@ -44,6 +46,7 @@ def run_worldmodel(sim, imaginer, call, rollouts: int, seed: int, done_at: float
             seed=seed * 1000 + chunk,
             history=np.stack(frames),
             state=[*sim.ee_pos(), sim.gripper_opening()],
+            goals=goals,
         )
         for action in result.actions[result.best]:
             sim.step(np.asarray(action, np.float64))

@@ -78,7 +78,8 @@ class WorldModelSkillExecutor:
         for _ in range(self.max_chunks):
             state = np.array([*sim.ee_pos(), sim.gripper_opening()], np.float32)
             started = time.perf_counter()
-            proposal = self.executor.propose(step, seen[-1], state)
+            objects = sim.observe().objects  # perception, as the robot bridge reports it
+            proposal = self.executor.propose(step, seen[-1], state, objects=objects)
             self.call_seconds.append(time.perf_counter() - started)
             yield from proposal.actions
             seen.append(sim.render())

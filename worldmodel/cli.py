@@ -71,6 +71,7 @@ def _train(
     install: bool,
     threads: int | None,
     as_json: bool,
+    init_from: Path | None = None,
 ) -> None:
     import time
 
@@ -113,7 +114,15 @@ def _train(
             left = None if deadline is None else max(1.0, deadline - time.monotonic())
             try:
                 results[model] = run(
-                    model, data, out, overrides, resume, left, install, progress=progress
+                    model,
+                    data,
+                    out,
+                    overrides,
+                    resume,
+                    left,
+                    install,
+                    progress=progress,
+                    init_from=init_from,
                 )
             except TrainingInterrupted as exc:
                 results[model] = {"model": model, "interrupted": str(exc)}
@@ -133,6 +142,15 @@ def _train(
         raise typer.Exit(3)
 
 
+InitOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="World model only: start from this trained model's folder (fine-tuning; new input "
+        "channels start at zero)."
+    ),
+]
+
+
 def _make_train_command(models: tuple[str, ...], doc: str):
     def command(
         data: DataOpt = Path("data/episodes"),
@@ -146,6 +164,7 @@ def _make_train_command(models: tuple[str, ...], doc: str):
         install: InstallOpt = False,
         threads: ThreadsOpt = None,
         as_json: JsonFlag = False,
+        init_from: InitOpt = None,
     ) -> None:
         _train(
             models,
@@ -160,6 +179,7 @@ def _make_train_command(models: tuple[str, ...], doc: str):
             install,
             threads,
             as_json,
+            init_from,
         )
 
     command.__doc__ = doc
@@ -211,6 +231,7 @@ def imagine(
     if seed < 0:
         fail(f"--seed must be >= 0; got {seed}")
     from robot_bridge.sim.tabletop import TabletopSim
+    from worldmodel.goals import goal_points
     from worldmodel.imagine import Imaginer
     from worldmodel.video import write_rollout_video
 
@@ -220,11 +241,14 @@ def imagine(
         fail(str(exc))
     sim = TabletopSim(image_size=imaginer.pipeline.vae.config.image_size)
     obs = sim.reset(seed)
+    sim_scene = sim.scene()
     sim.close()
     state = [*obs.ee_pos, obs.gripper]
+    call = _call_for(instruction, sim_scene)
+    goals = goal_points(call.skill, call.args, obs.objects) if call else None
     start = time.perf_counter()
     result = imaginer.imagine(
-        obs.image[None], instruction, rollouts=rollouts, seed=seed, state=state
+        obs.image[None], instruction, rollouts=rollouts, seed=seed, state=state, goals=goals
     )
     out = out or Path("runs/imagine") / f"seed-{seed}"
     videos = []
@@ -246,6 +270,7 @@ def imagine(
         "horizon_frames": imaginer.horizon_frames,
         "horizon_s": imaginer.horizon_frames / imaginer.fps,
         "sampling_steps": steps,
+        "skill_call": str(call) if call else None,
         "judge_scores": [round(float(s), 4) for s in result.scores],
         "best_rollout": result.best,
         "actions": [[[round(float(v), 3) for v in a] for a in r] for r in result.actions],
@@ -261,6 +286,19 @@ def imagine(
     for i, path in enumerate(videos):
         best = "  <- best" if i == result.best else ""
         typer.echo(f"  rollout {i}: judge {result.scores[i]:.3f}  {path}{best}")
+
+
+def _call_for(instruction: str, scene):
+    """The skill call whose instruction this is (any of its phrasings), for the goal maps; None
+    when the text is not one of them (the world model then imagines from the words alone)."""
+    from skills.symbolic import feasible_calls
+
+    text = " ".join(instruction.lower().split())
+    for call in feasible_calls(scene):
+        phrasings = call.spec().instructions()
+        if any(call.instruction(i) == text for i in range(len(phrasings))):
+            return call
+    return None
 
 
 @wm_app.command()

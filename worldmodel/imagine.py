@@ -71,16 +71,20 @@ class Imaginer:
         history: np.ndarray | None = None,
         actions: np.ndarray | None = None,
         state: np.ndarray | None = None,
+        goals: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Imagination:
         """recent: uint8 (K, H, W, 3) latest real frames (the last is now); history: frames since
         the skill began (for the judge; default `recent`); actions: (T, 4) to simulate instead of
-        imagining freely; state: proprioception now (ee x, y, z, gripper opening)."""
+        imagining freely; state: proprioception now (ee x, y, z, gripper opening); goals: the skill's
+        goal points (2, 3) and mask (2,) from perception (worldmodel/goals.py)."""
         if recent.ndim != 4 or recent.shape[-1] != 3:
             raise ValueError(f"recent frames must be (K, H, W, 3) uint8; got shape {recent.shape}")
         t0 = time.perf_counter()
         context = np.repeat(recent[None], rollouts, axis=0)
         acts = None if actions is None else np.repeat(np.asarray(actions)[None], rollouts, axis=0)
         states = None if state is None else np.repeat(np.asarray(state)[None], rollouts, axis=0)
+        if goals is not None:
+            goals = tuple(np.repeat(np.asarray(g)[None], rollouts, axis=0) for g in goals)
         imagined = self.pipeline(
             context,
             [instruction] * rollouts,
@@ -89,6 +93,7 @@ class Imaginer:
             self.guidance,
             seed=seed,
             states=states,
+            goals=goals,
         )
         t1 = time.perf_counter()
         frames = np.concatenate([context[:, -1:], imagined], axis=1)

@@ -25,6 +25,9 @@ class Executor(Protocol):
         """A new attempt at `step` starts."""
         ...
 
-    def propose(self, step: PlannedStep, frame: np.ndarray, state: np.ndarray) -> Proposal:
-        """The next chunk from the current frame and proprioception (ee x, y, z, gripper)."""
+    def propose(
+        self, step: PlannedStep, frame: np.ndarray, state: np.ndarray, objects=None
+    ) -> Proposal:
+        """The next chunk from the current frame, proprioception (ee x, y, z, gripper) and the
+        perceived object positions ({id: (x, y, z)}, when the robot reports them)."""
         ...

@@ -22,7 +22,9 @@ class ScriptedExecutor:
         call = SkillCall(skill=step.skill, args=step.args)
         self._actions = expert_actions(self.sim_robot.sim, call)
 
-    def propose(self, step: PlannedStep, frame: np.ndarray, state: np.ndarray) -> Proposal:
+    def propose(
+        self, step: PlannedStep, frame: np.ndarray, state: np.ndarray, objects=None
+    ) -> Proposal:
         if self._actions is None:
             self.begin(step)
         # Experts are closed loop: one action per chunk, the next computed on the new state.

@@ -68,13 +68,20 @@ class WorldModelExecutor:
         self.seed, self.image_size = seed, image_size
         self._history: list[np.ndarray] = []
         self._planned: np.ndarray | None = None  # the previous chunk's actions beyond its first k
+        self._goals = None  # where the subtask's objects were perceived when it began
         self._calls = 0
 
     def begin(self, step: PlannedStep) -> None:
-        self._history, self._planned = [], None
+        self._history, self._planned, self._goals = [], None, None
 
-    def propose(self, step: PlannedStep, frame: np.ndarray, state: np.ndarray) -> Proposal:
+    def propose(
+        self, step: PlannedStep, frame: np.ndarray, state: np.ndarray, objects=None
+    ) -> Proposal:
         frame = _fit(frame, self.image_size)
+        if self._goals is None and objects is not None:
+            from worldmodel.goals import goal_points
+
+            self._goals = goal_points(step.skill, step.args, objects)
         self._history.append(frame)
         recent = np.stack(self._history[-self.context :])
         if len(recent) < self.context:  # at the start of a skill, repeat the first frame
@@ -90,6 +97,7 @@ class WorldModelExecutor:
                 seed=self.seed + self._calls,
                 history=np.stack(self._history),
                 state=np.asarray(state, np.float32),
+                goals=self._goals,
             )
             keep = feasible(result.actions)
             if keep.any():

@@ -34,7 +34,7 @@ class ScriptedImaginer:
     def __init__(self, batches):
         self.batches, self.calls = list(batches), 0
 
-    def imagine(self, recent, instruction, rollouts, seed, history, state):
+    def imagine(self, recent, instruction, rollouts, seed, history, state, goals):
         assert recent.shape == (2, 64, 64, 3) and instruction == "press the button"
         assert state.shape == (4,)  # the robot's proprioception reaches the world model
         self.calls += 1

@@ -152,3 +152,36 @@ def test_hand_maps_follow_the_actions():
     assert later_peaks == sorted(later_peaks) and later_peaks[-1] > now_peak + 1
     assert not model._hand_maps(like, None, None, None, None).any()
     assert not model._hand_maps(like, None, None, state, None)[:, 1].any()  # no actions given
+
+
+def test_goal_points_name_what_to_act_on_and_where_it_goes():
+    from worldmodel.goals import goal_points
+
+    seen = {"red_block": (0.1, 0.0, 0.02), "bowl": (-0.1, 0.0, 0.0), "button": (0.0, -0.1, 0.02)}
+    points, mask = goal_points("pick_place", {"object": "red_block", "target": "bowl"}, seen)
+    assert points[0].tolist() == pytest.approx([0.1, 0.0, 0.02]) and mask.tolist() == [1, 1]
+    points, mask = goal_points("press_button", {}, seen)
+    assert points[0].tolist() == pytest.approx([0.0, -0.1, 0.02]) and mask.tolist() == [1, 0]
+    _, mask = goal_points("open_drawer", {}, seen)  # the drawer was not perceived
+    assert mask.tolist() == [0, 0]
+
+
+def test_goal_maps_change_the_prediction_and_widening_keeps_old_weights(tmp_path):
+    from worldmodel.training.wm import _widened
+
+    torch.manual_seed(0)
+    narrow = WorldModel(TINY_WM.model_copy(update={"goal_maps": False}))
+    path = narrow.save_pretrained(tmp_path / "narrow") / "model.safetensors"
+    wide = WorldModel(TINY_WM)
+    wide.load_state_dict(_widened(path, wide.state_dict()))
+    x, ctx = torch.randn(1, 4, 3, 16, 16), torch.randn(1, 4, 2, 16, 16)
+    text = wide.encode_text(["press the button"])
+    goals, mask = torch.tensor([[[0.0, 0.05, 0.0], [0, 0, 0]]]), torch.tensor([[1.0, 0.0]])
+    # zero columns for the new channels: the widened model predicts what the narrow one did
+    assert torch.allclose(
+        wide(x, torch.ones(1), ctx, text, goals=goals, goal_mask=mask),
+        narrow(x, torch.ones(1), ctx, text),
+        atol=1e-5,
+    )
+    maps = wide._goal_maps(x, goals, mask)
+    assert maps.shape == (1, 2, 3, 16, 16) and maps[0, 0].max() > 0.4 and not maps[0, 1].any()

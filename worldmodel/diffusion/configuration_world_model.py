@@ -53,6 +53,9 @@ class WorldModelConfig(BaseModel):
     # learn the camera projection from 3-D coordinates and ignored the actions (measured: no
     # better than copying the current frame after 2700 steps).
     hand_maps: bool = True
+    # Two more maps drawing the skill's objects (what to act on, where it goes) from perception
+    # (worldmodel/goals.py); zero when not given.
+    goal_maps: bool = True
     hand_map_sigma: float = Field(default=0.08, gt=0, description="blob radius, in [-1, 1] units")
     # Noise levels are shifted towards pure noise in training and sampling: there the
     # conditions are all the model has, so that is where it learns to use them (SD3's shift).
@@ -76,5 +79,5 @@ class WorldModelConfig(BaseModel):
         """Per latent pixel: the noisy latent, the context latents, the action and state features
         of the frame, and the pixel's coordinates."""
         latents = self.latent_channels * (1 + self.context_frames)
-        hands = 2 if self.hand_maps else 0
-        return latents + (2 * self.action_dim + 1) + (self.state_dim + 3 + 1) + 2 + hands
+        maps = (2 if self.hand_maps else 0) + (2 if self.goal_maps else 0)
+        return latents + (2 * self.action_dim + 1) + (self.state_dim + 3 + 1) + 2 + maps

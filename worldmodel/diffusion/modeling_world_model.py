@@ -113,11 +113,14 @@ class WorldModel(PretrainedModel):
         action_mask: torch.Tensor | None = None,
         state: torch.Tensor | None = None,
         state_mask: torch.Tensor | None = None,
+        goals: torch.Tensor | None = None,
+        goal_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The network's prediction (`config.prediction`: the clean target x0, or the velocity
         noise - x0) for noisy latents (B, C, T, h, w) at noise levels sigma (B,), given context
         latents (B, C, K, h, w), encoded text, actions (B, T, A) and the current proprioception
-        (B, S), each with a (B,) presence mask (absent when None)."""
+        (B, S), each with a (B,) presence mask (absent when None), and the skill's goal points
+        (B, 2, 3) with a (B, 2) mask (worldmodel/goals.py)."""
         b, _, t, h, w = noisy.shape
         cfg = self.config
         if context.shape[2] != cfg.context_frames:
@@ -133,6 +136,8 @@ class WorldModel(PretrainedModel):
         ]
         if cfg.hand_maps:
             parts.append(self._hand_maps(noisy, actions, action_mask, state, state_mask))
+        if cfg.goal_maps:
+            parts.append(self._goal_maps(noisy, goals, goal_mask))
         x = torch.cat(parts, dim=1)
         out = self.transformer(
             hidden_states=self._pack(x),
@@ -182,8 +187,6 @@ class WorldModel(PretrainedModel):
     def _hand_maps(self, like, actions, action_mask, state, state_mask) -> torch.Tensor:
         """(B, 2, T, h, w): a Gaussian blob where the camera sees the hand now, and one where the
         actions should have moved it by each future frame (all zero when the input is absent)."""
-        from worldmodel.camera import project
-
         cfg = self.config
         b, _, t, h, w = like.shape
         if state is None:
@@ -195,13 +198,28 @@ class WorldModel(PretrainedModel):
         else:
             expected = now + actions[..., :3].cumsum(1) * cfg.action_scale
             act_mask = like.new_ones(b) if action_mask is None else action_mask
-        points = project(torch.stack([now, expected], dim=1))  # (B, 2, T, 2)
-        grid = self._pixel_coords(like)[0, :, 0]  # (2, h, w): y, x
-        dy = grid[0] - points[..., 1, None, None]
-        dx = grid[1] - points[..., 0, None, None]
-        blobs = torch.exp(-(dx.square() + dy.square()) / (2 * cfg.hand_map_sigma**2))
+        blobs = self._blobs(like, torch.stack([now, expected], dim=1))  # (B, 2, T, h, w)
         present = torch.stack([state_mask, state_mask * act_mask], dim=1)
         return blobs * present.view(b, 2, 1, 1, 1)
+
+    def _blobs(self, like: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+        """Gaussian blobs (..., h, w) where the camera sees world points (..., 3)."""
+        from worldmodel.camera import project
+
+        xy = project(points)
+        grid = self._pixel_coords(like)[0, :, 0]  # (2, h, w): y, x
+        dy = grid[0] - xy[..., 1, None, None]
+        dx = grid[1] - xy[..., 0, None, None]
+        return torch.exp(-(dx.square() + dy.square()) / (2 * self.config.hand_map_sigma**2))
+
+    def _goal_maps(self, like, goals, goal_mask) -> torch.Tensor:
+        """(B, 2, T, h, w): the object to act on and where it goes, the same in every frame."""
+        b, _, t, h, w = like.shape
+        if goals is None:
+            return like.new_zeros(b, 2, t, h, w)
+        mask = like.new_ones(b, 2) if goal_mask is None else goal_mask
+        blobs = self._blobs(like, goals) * mask[..., None, None]  # (B, 2, h, w)
+        return blobs[:, :, None].expand(b, 2, t, h, w)
 
     def _pixel_coords(self, like: torch.Tensor) -> torch.Tensor:
         """(1, 2, 1, h, w) coordinates in [-1, 1]: tokens know where they are (not only relative

@@ -90,10 +90,12 @@ class WorldModelPipeline:
         seed: int = 0,
         decode: bool = True,
         states: np.ndarray | None = None,
+        goals: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray | torch.Tensor:
         """Imagine `len(instructions)` futures. context: uint8 (B, K, H, W, 3) (the last frame is
         the current one); actions: (B, frames, A) or None; states: proprioception of the current
-        frame (B, S) (ee x, y, z, gripper opening) or None. Returns uint8 (B, frames, H, W, 3), or
+        frame (B, S) (ee x, y, z, gripper opening) or None; goals: the skill's goal points
+        (B, 2, 3) and mask (B, 2) (worldmodel/goals.py) or None. Returns uint8 (B, frames, H, W, 3), or
         the normalized latents when `decode` is False."""
         context = self._pad_context(context)
         model, cfg = self.model, self.model.config
@@ -118,6 +120,16 @@ class WorldModelPipeline:
                 raise ValueError(
                     f"states must have shape {(b, cfg.state_dim)}, got {tuple(st.shape)}"
                 )
+        gp = gm = None
+        if goals is not None:
+            gp, gm = (
+                torch.as_tensor(np.asarray(g), dtype=torch.float32, device=self.device)
+                for g in goals
+            )
+            if gp.shape != (b, 2, 3) or gm.shape != (b, 2):
+                raise ValueError(
+                    f"goals must be points (B, 2, 3) and mask (B, 2), got {tuple(gp.shape)}, {tuple(gm.shape)}"
+                )
         # 2. seeded noise, one stream per call
         gen = torch.Generator(self.device).manual_seed(seed)
         shape = (b, cfg.latent_channels, cfg.frames, cfg.latent_size, cfg.latent_size)
@@ -127,7 +139,9 @@ class WorldModelPipeline:
         for i in range(len(scheduler)):
             sigma = scheduler.sigmas[i].expand(b).to(self.device)
             if null is None:
-                x0 = model.predict_x0(x, sigma, ctx, text, actions=act, state=st)
+                x0 = model.predict_x0(
+                    x, sigma, ctx, text, actions=act, state=st, goals=gp, goal_mask=gm
+                )
             else:
                 both = model.predict_x0(
                     torch.cat([x, x]),
@@ -136,6 +150,8 @@ class WorldModelPipeline:
                     _cat_text(text, null),
                     actions=None if act is None else torch.cat([act, act]),
                     state=None if st is None else torch.cat([st, st]),
+                    goals=None if gp is None else torch.cat([gp, gp]),
+                    goal_mask=None if gm is None else torch.cat([gm, gm]),
                 )
                 x0_cond, x0_null = both.chunk(2)
                 x0 = x0_null + guidance * (x0_cond - x0_null)

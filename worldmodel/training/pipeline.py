@@ -27,7 +27,7 @@ def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArr
     return load_split(root, in_memory=in_memory)
 
 
-def build(model: str, data: Path, out: Path):
+def build(model: str, data: Path, out: Path, init_from: Path | None = None):
     """(recipe, default TrainConfig) for `model` trained on `data/train`, validated on `data/test`."""
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; valid: {', '.join(MODELS)}")
@@ -51,7 +51,7 @@ def build(model: str, data: Path, out: Path):
 
     vae_dir = out / "vae" if (out / "vae" / WEIGHTS_NAME).is_file() else None
     return WorldModelRecipe(
-        train_split, val_split, vae_dir=vae_dir, cache_dir=out / "wm"
+        train_split, val_split, vae_dir=vae_dir, cache_dir=out / "wm", init_from=init_from
     ), DEFAULT_TRAIN
 
 
@@ -64,9 +64,12 @@ def run(
     max_seconds: float | None = None,
     install: bool = False,
     progress: Callable[[int, int, dict], None] | None = None,
+    init_from: Path | None = None,
 ) -> dict:
     """Train one model; with `install`, copy the result into the shipped `checkpoints/`."""
-    recipe, defaults = build(model, data, out)
+    if init_from is not None and model != "wm":
+        raise ValueError(f"--init-from applies to the world model only, not {model}")
+    recipe, defaults = build(model, data, out, init_from if model == "wm" else None)
     config = TrainConfig.model_validate(
         {**defaults.model_dump(), **{k: v for k, v in (overrides or {}).items() if v is not None}}
     )

@@ -102,6 +102,8 @@ class WorldModelRecipe:
         p_drop_actions: float = 0.3,
         p_drop_state: float = 0.1,
         p_full_noise: float = 0.1,
+        p_drop_goals: float = 0.2,
+        init_from: Path | None = None,
         eval_windows: int = 48,
     ) -> None:
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
@@ -128,6 +130,9 @@ class WorldModelRecipe:
         self.p_drop_text, self.p_drop_actions = p_drop_text, p_drop_actions
         self.p_drop_state = p_drop_state
         self.p_full_noise = p_full_noise
+        self.p_drop_goals = p_drop_goals
+        self.init_from = Path(init_from) if init_from else None
+        self.goals, self.goal_mask = self._episode_goals(cache_dir)
         self.eval_windows = eval_windows
 
     def _delta_std(self, windows: int = 2048) -> np.ndarray:
@@ -143,8 +148,31 @@ class WorldModelRecipe:
         later = (self.latents[fut].astype(np.float32) - mean) / std
         return (later - now).std(axis=(0, 1, 3, 4)) + 1e-3
 
+    def _episode_goals(self, cache_dir: Path | None):
+        from worldmodel.goals import episode_goals
+
+        if self.train_data.root is None:  # arrays not read from a recorded split: no goals
+            n = len(self.train_data)
+            return np.zeros((n, 2, 3), np.float32), np.zeros((n, 2), np.float32)
+        path = cache_dir / f"goals_{len(self.train_data)}.npz" if cache_dir else None
+        if path and path.is_file():
+            saved = np.load(path)
+            return saved["points"], saved["mask"]
+        points, mask = episode_goals(
+            self.train_data.root, self.train_data.skills, self.train_data.args
+        )
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp.npz")
+            np.savez(tmp, points=points, mask=mask)
+            tmp.replace(path)
+        return points, mask
+
     def build_model(self) -> WorldModel:
         model = WorldModel(self.config)
+        if self.init_from:  # fine-tune: a trained model's weights, new input channels at zero
+            model.load_state_dict(_widened(self.init_from / WEIGHTS_NAME, model.state_dict()))
+            return model
         model.latent_mean.copy_(torch.from_numpy(self.latent_mean))
         model.latent_std.copy_(torch.from_numpy(self.latent_std))
         model.delta_std.copy_(torch.from_numpy(self.delta_std.astype(np.float32)))
@@ -175,6 +203,11 @@ class WorldModelRecipe:
             "state_mask": torch.from_numpy(
                 (rng.random(batch_size) >= self.p_drop_state).astype(np.float32)
             ),
+            "goals": torch.from_numpy(self.goals[rows[:, 0]]),
+            "goal_mask": torch.from_numpy(
+                self.goal_mask[rows[:, 0]]
+                * (rng.random((batch_size, 1)) >= self.p_drop_goals).astype(np.float32)
+            ),
         }
 
     def loss(self, model, batch, generator):
@@ -196,6 +229,8 @@ class WorldModelRecipe:
             batch["action_mask"],
             batch["state"],
             batch["state_mask"],
+            batch["goals"],
+            batch["goal_mask"],
         )
         target = x0 if model.config.prediction == "x0" else noise - x0
         return (out - target).square().mean(), {}
@@ -209,3 +244,21 @@ class WorldModelRecipe:
         return evaluate_world_model(
             WorldModelPipeline(self.vae, model), self.val_data, windows=self.eval_windows
         )
+
+
+def _widened(path: Path, target: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A checkpoint's weights for a model with more input channels per token: the input
+    projection gets zero columns for the new channels (appended last per channel block), so the
+    fine-tuned model starts out predicting exactly what the old one did."""
+    from worldmodel.checkpoint import load_tensors
+
+    weights = load_tensors(path)
+    key = "transformer.proj_in.weight"
+    old, new = weights[key], target[key]
+    if old.shape != new.shape:
+        if old.shape[0] != new.shape[0] or old.shape[1] > new.shape[1]:
+            raise ValueError(f"{path}: cannot widen {tuple(old.shape)} to {tuple(new.shape)}")
+        widened = torch.zeros_like(new)
+        widened[:, : old.shape[1]] = old
+        weights[key] = widened
+    return weights

@@ -1,0 +1,57 @@
+"""Where a skill's objects are: the world model's goal maps.
+
+A skill names the thing to act on (a block, the drawer, the button) and, for pick_place and stack,
+where it should go. Their positions come from perception (the agent's perceived object list, or
+the same observation recorded at an episode's start for training) — never from ground truth the
+robot could not see. The world model draws them as blobs in the image, so "the red block" need
+not be found from the words alone (measured without them: the imagined hand drifted the same way
+whatever the instruction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+Position = Sequence[float]
+
+
+def goal_points(skill: str, args: Mapping[str, str], objects: Mapping[str, Position]):
+    """(points (2, 3), mask (2,)): what to act on and where it goes; mask 0 where unknown."""
+    if skill in ("open_drawer", "close_drawer"):
+        names = ["drawer", None]
+    elif skill == "press_button":
+        names = ["button", None]
+    else:  # pick_place(object, target), stack(object, base)
+        names = [args.get("object"), args.get("target") or args.get("base")]
+    points = np.zeros((2, 3), np.float32)
+    mask = np.zeros(2, np.float32)
+    for i, name in enumerate(names):
+        if name is not None and name in objects:
+            points[i] = objects[name]
+            mask[i] = 1.0
+    return points, mask
+
+
+def episode_goals(split_root: Path, skills: list[str], args: list[dict]):
+    """Goal points (E, 2, 3) and masks (E, 2) of every episode of a recorded split, from what
+    the camera's perception reported at the episode's first frame (its scene seed replayed)."""
+    from robot_bridge.sim.tabletop import TabletopSim
+    from worldmodel.data.reader import EpisodeDataset
+
+    seeds = [int(e["scene_seed"]) for e in EpisodeDataset(split_root).episodes]
+    if len(seeds) != len(skills):
+        raise ValueError(
+            f"{split_root}: {len(seeds)} episodes in the metadata, {len(skills)} loaded"
+        )
+    sim = TabletopSim(image_size=16)
+    points, masks = [], []
+    for seed, skill, a in zip(seeds, skills, args, strict=True):
+        sim.reset(seed)
+        p, m = goal_points(skill, a, sim.observe().objects)
+        points.append(p)
+        masks.append(m)
+    sim.close()
+    return np.stack(points), np.stack(masks)
