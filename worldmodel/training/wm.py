@@ -25,7 +25,7 @@ from worldmodel.training.trainer import TrainConfig
 from worldmodel.vae.modeling_vae import FrameVAE
 
 DEFAULT_TRAIN = TrainConfig(
-    steps=6000, batch_size=32, lr=5e-4, weight_decay=0.01, warmup=300, ema_decay=0.999
+    steps=7000, batch_size=32, lr=5e-4, weight_decay=0.01, warmup=300, ema_decay=0.999
 )
 
 
