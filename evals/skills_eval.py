@@ -63,7 +63,8 @@ class WorldModelSkillExecutor:
         self.call_seconds: list[float] = []  # imagine + invert + judge, per executor call
 
     def stats(self) -> dict:
-        calls = self.call_seconds
+        """Timing of the executor calls since the last `stats()`."""
+        calls, self.call_seconds = self.call_seconds, []
         return {
             "imagine_calls": len(calls),
             "median_seconds_per_imagine_call": round(float(np.median(calls)), 3) if calls else None,
@@ -155,11 +156,10 @@ def eval_skills(
             "episodes": episodes,
             "success_rate": round(wins / episodes, 4),
             "seconds_per_episode": round(seconds / episodes, 3),
+            **(executor.stats() if hasattr(executor, "stats") else {}),
         }
     sim.close()
-    stats = executor.stats() if hasattr(executor, "stats") else {}
     return {
-        **stats,
         "executor": executor.name,
         "episodes": episodes,
         "seed": seed,
