@@ -93,6 +93,13 @@ def _train(
         if threads < 1:
             fail(f"--threads must be >= 1; got {threads}")
         torch.set_num_threads(threads)
+    if init_from is not None:
+        if models != ("wm",):
+            fail("--init-from applies to `reverie train wm` only")
+        if not (init_from / "model.safetensors").is_file():
+            fail(
+                f"--init-from {init_from}: no model.safetensors there; give a trained world model's folder, e.g. runs/train/wm"
+            )
     overrides = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed}
     deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
     results = {}

@@ -92,3 +92,10 @@ def test_train_idm_runs_and_resumes(tmp_path, wm_dataset):
     assert (tmp_path / "idm" / "model.safetensors").is_file()
     result = runner.invoke(train_app, ["idm", "--data", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "missing" in result.output
+
+
+def test_init_from_is_checked_before_any_work(tmp_path):
+    missing = runner.invoke(train_app, ["wm", "--init-from", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "no model.safetensors there" in missing.output
+    wrong = runner.invoke(train_app, ["idm", "--init-from", str(tmp_path)])
+    assert wrong.exit_code == 2 and "applies to `reverie train wm` only" in wrong.output
