@@ -248,8 +248,8 @@ class WorldModelRecipe:
 
 def _widened(path: Path, target: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """A checkpoint's weights for a model with more input channels per token: the input
-    projection gets zero columns for the new channels (appended last per channel block), so the
-    fine-tuned model starts out predicting exactly what the old one did."""
+    projection gets zero columns for the new channels (they are packed last, so their columns
+    are the last ones), and the fine-tuned model starts out predicting what the old one did."""
     from worldmodel.checkpoint import load_tensors
 
     weights = load_tensors(path)
