@@ -328,6 +328,11 @@ def score(
         fail(f"--split must be train, test or holdout; got {split!r}")
     if windows < 1:
         fail(f"--windows must be >= 1; got {windows}")
+    if not (data / split).is_dir():
+        fail(
+            f"no recorded {split} split in {data}; record one with "
+            f"`reverie datagen --episodes 2000 --out {data}` or point --data at one"
+        )
     try:
         result = score_split(
             data / split, checkpoints, windows=windows, steps=steps, guidance=guidance

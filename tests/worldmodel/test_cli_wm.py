@@ -99,3 +99,8 @@ def test_init_from_is_checked_before_any_work(tmp_path):
     assert missing.exit_code == 2 and "no model.safetensors there" in missing.output
     wrong = runner.invoke(train_app, ["idm", "--init-from", str(tmp_path)])
     assert wrong.exit_code == 2 and "applies to `reverie train wm` only" in wrong.output
+
+
+def test_score_without_recorded_data_says_how_to_record_it(tmp_path):
+    result = runner.invoke(wm_app, ["score", "--data", str(tmp_path)])
+    assert result.exit_code == 2 and "reverie datagen" in result.output
