@@ -27,6 +27,7 @@ from evals.skills_eval import MAX_STEPS, RandomExecutor, ScriptedExecutor, run_e
 from robot_bridge.sim.tabletop import TabletopSim  # noqa: E402
 from skills.library import SKILL_KINDS  # noqa: E402
 from skills.predicates import is_success  # noqa: E402
+from worldmodel.checkpoint import atomic_write_text  # noqa: E402
 from worldmodel.goals import goal_points  # noqa: E402
 
 
@@ -129,7 +130,7 @@ def main() -> None:
         "seconds": round(time.perf_counter() - started, 1),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    atomic_write_text(args.out, json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=None if args.json else 2))
 
 

@@ -1,7 +1,8 @@
 """Quality of the shipped learned models on episodes never used for training, baselines measured
 in the same run:
 - world model, action-conditioned: PSNR/SSIM of predicted vs real frames at each horizon step,
-  against copying the current frame (target: >= 3 dB better at the final step);
+  against copying the current frame (target: >= 3 dB better at the final step), and the same
+  imaginations before the pixel refiner (`wm.psnr_db_unrefined`);
 - IDM: mean absolute action error vs predicting the training mean action (target: <= 30%);
 - judge: accuracy, precision, recall (target: >= 90% accuracy).
 On the `test` (seen compositions) and `holdout` (held-out compositions) splits.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from worldmodel.checkpoint import atomic_write_text  # noqa: E402
 from worldmodel.scoring import score_split  # noqa: E402
 
 
@@ -62,7 +64,7 @@ def main() -> None:
         if not args.json:
             print(f"{split}: {json.dumps(scores)}", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    atomic_write_text(args.out, json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=None if args.json else 2))
 
 

@@ -23,6 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from worldmodel.checkpoint import atomic_write_text  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(
@@ -89,7 +91,7 @@ def main() -> None:
         "meets_target": med["imagine_invert_s"] <= 1.5,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    atomic_write_text(args.out, json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=None if args.json else 2))
 
 

@@ -199,15 +199,24 @@ train_app.command("wm")(
 )
 train_app.command("idm")(_make_train_command(("idm",), "Train the inverse dynamics model."))
 train_app.command("judge")(_make_train_command(("judge",), "Train the learned success judge."))
+train_app.command("refiner")(
+    _make_train_command(
+        ("refiner",),
+        "Train the world model's pixel refiner on its imaginations (OUT/vae and OUT/wm when "
+        "trained there, else the shipped ones).",
+    )
+)
 train_app.command("all")(
     _make_train_command(
-        ("idm", "judge", "vae", "wm"), "Train every model in order (idm, judge, vae, wm)."
+        ("idm", "judge", "vae", "wm", "refiner"),
+        "Train every model in order (idm, judge, vae, wm, refiner).",
     )
 )
 
 
 CheckpointsOpt = Annotated[
-    Path | None, typer.Option(help="Folder holding vae/, wm/, idm/, judge/ [shipped checkpoints/].")
+    Path | None,
+    typer.Option(help="Folder holding vae/, wm/, refiner/, idm/, judge/ [shipped checkpoints/]."),
 ]
 StepsSampling = Annotated[int, typer.Option("--steps", help="Euler sampling steps.")]
 GuidanceOpt = Annotated[float, typer.Option(help="Classifier-free guidance on the instruction.")]

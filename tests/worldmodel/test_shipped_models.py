@@ -20,7 +20,7 @@ def fresh_test_split(tmp_path_factory):
 
 
 def test_every_model_is_shipped():
-    for name in ("vae", "wm", "idm", "judge"):
+    for name in ("vae", "wm", "refiner", "idm", "judge"):
         assert (DEFAULT_CHECKPOINTS / name / "model.safetensors").is_file(), name
         assert (DEFAULT_CHECKPOINTS / name / "config.json").is_file(), name
 

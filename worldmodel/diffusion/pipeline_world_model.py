@@ -2,7 +2,7 @@
 
 context frames --VAE--> latents ─┐
 instruction --text encoder------─┼─> transformer (x steps, classifier-free guidance) ─VAE─> frames
-actions (optional) -------------─┘
+actions (optional) -------------─┘                       (with actions: ─> pixel refiner ─> frames)
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from worldmodel.checkpoint import DEFAULT_CHECKPOINTS
+from worldmodel.checkpoint import CONFIG_NAME, DEFAULT_CHECKPOINTS
 from worldmodel.diffusion.modeling_world_model import WorldModel
 from worldmodel.diffusion.scheduling_flow import FlowMatchEulerScheduler
+from worldmodel.refiner.modeling_refiner import FrameRefiner
 from worldmodel.training.data import to_tensor
 from worldmodel.vae.modeling_vae import FrameVAE
 
@@ -37,6 +38,7 @@ class WorldModelPipeline:
         model: WorldModel,
         residual_pixels: bool = True,
         change_threshold: float = 0.0,
+        refiner: FrameRefiner | None = None,
     ) -> None:
         if vae.config.latent_channels != model.config.latent_channels:
             raise ValueError(
@@ -46,14 +48,22 @@ class WorldModelPipeline:
         self.vae, self.model = vae, model
         self.residual_pixels = residual_pixels
         self.change_threshold = change_threshold
+        self.refiner = refiner
 
     @classmethod
-    def from_pretrained(cls, root: Path | str | None = None, device: str = "cpu"):
-        """Load `root/vae` and `root/wm` (default: the shipped checkpoints)."""
+    def from_pretrained(
+        cls, root: Path | str | None = None, device: str = "cpu", with_refiner: bool = True
+    ):
+        """Load `root/vae`, `root/wm` and, when there is one, `root/refiner` (default: the
+        shipped checkpoints)."""
         root = Path(root) if root else DEFAULT_CHECKPOINTS
+        refiner = None
+        if with_refiner and (root / "refiner" / CONFIG_NAME).is_file():
+            refiner = FrameRefiner.from_pretrained(root / "refiner", device)
         return cls(
             FrameVAE.from_pretrained(root / "vae", device),
             WorldModel.from_pretrained(root / "wm", device),
+            refiner=refiner,
         )
 
     @property
@@ -91,12 +101,14 @@ class WorldModelPipeline:
         decode: bool = True,
         states: np.ndarray | None = None,
         goals: tuple[np.ndarray, np.ndarray] | None = None,
+        refine: bool = True,
     ) -> np.ndarray | torch.Tensor:
         """Imagine `len(instructions)` futures. context: uint8 (B, K, H, W, 3) (the last frame is
         the current one); actions: (B, frames, A) or None; states: proprioception of the current
         frame (B, S) (ee x, y, z, gripper opening) or None; goals: the skill's goal points
-        (B, 2, 3) and mask (B, 2) (worldmodel/goals.py) or None. Returns uint8 (B, frames, H, W, 3), or
-        the normalized latents when `decode` is False."""
+        (B, 2, 3) and mask (B, 2) (worldmodel/goals.py) or None. With `refine`, a refiner and both
+        actions and states, the frames go through the pixel refiner. Returns uint8
+        (B, frames, H, W, 3), or the normalized latents when `decode` is False."""
         context = self._pad_context(context)
         model, cfg = self.model, self.model.config
         b = len(instructions)
@@ -169,7 +181,26 @@ class WorldModelPipeline:
                 keep = change.abs().amax(dim=2, keepdim=True) > self.change_threshold
                 change = change * keep
             images = to_tensor(context[:, -1:]).to(self.device) + change
-        return to_uint8(images)
+        images = to_uint8(images)
+        if refine and actions is not None and states is not None:
+            images = self.refine(context[:, -1], images, states, actions)
+        return images
+
+    @torch.no_grad()
+    def refine(
+        self, now: np.ndarray, imagined: np.ndarray, states: np.ndarray, actions: np.ndarray
+    ) -> np.ndarray:
+        """The pixel refiner on uint8 imagined frames (B, T, H, W, 3) of the current frames
+        (B, H, W, 3) under the given states and actions; unchanged without a refiner."""
+        if self.refiner is None:
+            return imagined
+        out = self.refiner(
+            to_tensor(now).to(self.device),
+            to_tensor(imagined).to(self.device),
+            torch.as_tensor(np.asarray(states), dtype=torch.float32, device=self.device),
+            torch.as_tensor(np.asarray(actions), dtype=torch.float32, device=self.device),
+        )
+        return to_uint8(out)
 
 
 def _cat_text(a, b):

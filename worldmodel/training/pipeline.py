@@ -11,8 +11,9 @@ from worldmodel.data.lerobot_v3 import DatasetError
 from worldmodel.training.cache import EpisodeArrays, load_split
 from worldmodel.training.trainer import TrainConfig, train
 
-# `all` trains in this order: the world model needs the VAE's latents.
-MODELS: tuple[str, ...] = ("idm", "judge", "vae", "wm")
+# `all` trains in this order: the world model needs the VAE's latents, the refiner refines the
+# world model's imaginations.
+MODELS: tuple[str, ...] = ("idm", "judge", "vae", "wm", "refiner")
 
 
 def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArrays | None:
@@ -47,9 +48,18 @@ def build(model: str, data: Path, out: Path, init_from: Path | None = None):
         from worldmodel.training.vae import DEFAULT_TRAIN, VAERecipe
 
         return VAERecipe(train_split, val_split), DEFAULT_TRAIN
+    # trained in this OUT if there, else the shipped ones
+    vae_dir = out / "vae" if (out / "vae" / WEIGHTS_NAME).is_file() else None
+    if model == "refiner":
+        from worldmodel.training.refiner import DEFAULT_TRAIN, RefinerRecipe
+
+        wm_dir = out / "wm" if (out / "wm" / WEIGHTS_NAME).is_file() else None
+        recipe = RefinerRecipe(
+            train_split, val_split, vae_dir=vae_dir, wm_dir=wm_dir, cache_dir=out / "refiner"
+        )
+        return recipe, DEFAULT_TRAIN
     from worldmodel.training.wm import DEFAULT_TRAIN, WorldModelRecipe
 
-    vae_dir = out / "vae" if (out / "vae" / WEIGHTS_NAME).is_file() else None
     return WorldModelRecipe(
         train_split, val_split, vae_dir=vae_dir, cache_dir=out / "wm", init_from=init_from
     ), DEFAULT_TRAIN
