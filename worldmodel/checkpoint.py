@@ -8,6 +8,7 @@ No pickle is involved anywhere.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -136,3 +137,9 @@ class PretrainedModel(nn.Module):
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+def weights_sha256(directory: Path | str) -> str:
+    """The first 12 hex digits of the sha256 of a model folder's weights file: which trained
+    model a dependent one (the world model's refiner) was made for."""
+    return hashlib.sha256((Path(directory) / WEIGHTS_NAME).read_bytes()).hexdigest()[:12]

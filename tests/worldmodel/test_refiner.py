@@ -2,10 +2,12 @@
 hand, learns from the world model's imaginations, and runs only when actions are given."""
 
 import numpy as np
+import pytest
 import torch
 
 from robot_bridge.sim import layout as L
 from worldmodel.camera import project
+from worldmodel.checkpoint import weights_sha256
 from worldmodel.diffusion.modeling_world_model import WorldModel
 from worldmodel.diffusion.pipeline_world_model import WorldModelPipeline
 from worldmodel.refiner.configuration_refiner import RefinerConfig
@@ -83,3 +85,16 @@ def test_recipe_learns_and_the_pipeline_refines_only_given_actions(tmp_path, wm_
     )
     unrefined = refined(context, ["open the drawer"], actions=actions, refine=False, **kw)
     assert np.array_equal(unrefined, plain(context, ["open the drawer"], actions=actions, **kw))
+
+
+def test_a_refiner_made_for_another_world_model_is_left_out(tmp_path):
+    torch.manual_seed(0)
+    FrameVAE(TINY_VAE).save_pretrained(tmp_path / "vae")
+    WorldModel(TINY_WM).save_pretrained(tmp_path / "wm")
+    made_for = weights_sha256(tmp_path / "wm")
+    config = TINY.model_copy(update={"world_model_sha256": made_for})
+    FrameRefiner(config).save_pretrained(tmp_path / "refiner")
+    assert WorldModelPipeline.from_pretrained(tmp_path).refiner is not None
+    WorldModel(TINY_WM).save_pretrained(tmp_path / "wm")  # retrained: other weights
+    with pytest.warns(UserWarning, match="another world model.*reverie train refiner"):
+        assert WorldModelPipeline.from_pretrained(tmp_path).refiner is None

@@ -7,12 +7,13 @@ actions (optional) -------------─┘                       (with actions: ─>
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from worldmodel.checkpoint import CONFIG_NAME, DEFAULT_CHECKPOINTS
+from worldmodel.checkpoint import CONFIG_NAME, DEFAULT_CHECKPOINTS, weights_sha256
 from worldmodel.diffusion.modeling_world_model import WorldModel
 from worldmodel.diffusion.scheduling_flow import FlowMatchEulerScheduler
 from worldmodel.refiner.modeling_refiner import FrameRefiner
@@ -60,6 +61,15 @@ class WorldModelPipeline:
         refiner = None
         if with_refiner and (root / "refiner" / CONFIG_NAME).is_file():
             refiner = FrameRefiner.from_pretrained(root / "refiner", device)
+            made_for, found = refiner.config.world_model_sha256, weights_sha256(root / "wm")
+            if made_for not in (None, found):
+                warnings.warn(
+                    f"{root / 'refiner'} was trained on the imaginations of another world model "
+                    f"(weights {made_for}, found {found}); it is left out. Retrain it with "
+                    "`reverie train refiner`.",
+                    stacklevel=2,
+                )
+                refiner = None
         return cls(
             FrameVAE.from_pretrained(root / "vae", device),
             WorldModel.from_pretrained(root / "wm", device),

@@ -14,6 +14,9 @@ class RefinerConfig(BaseModel):
     # width of the hand blobs in image coordinates ([-1, 1] across the image)
     hand_map_sigma: float = Field(default=0.08, gt=0)
     frames: int = Field(default=8, ge=1, le=64)
+    # which world model's imaginations it learnt to correct (sha256 prefix of its weights file);
+    # the pipeline leaves the refiner out for any other world model
+    world_model_sha256: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> RefinerConfig:

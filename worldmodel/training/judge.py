@@ -8,7 +8,6 @@ import torch.nn.functional as F
 
 from worldmodel.judge.configuration_judge import JudgeConfig
 from worldmodel.judge.modeling_judge import Judge, sample_indices
-from worldmodel.training import recolour
 from worldmodel.training.cache import EpisodeArrays
 from worldmodel.training.data import random_blur, random_shift, to_tensor
 from worldmodel.training.trainer import TrainConfig
@@ -27,15 +26,10 @@ class JudgeRecipe:
         relabeled: list[dict] | None = None,
         blur_prob: float = 0.3,
         max_shift: int = 2,
-        recolour_prob: float = 0.5,
     ) -> None:
         self.config = config or JudgeConfig()
         self.train_data, self.val_data = train, val
         self.blur_prob, self.max_shift = blur_prob, max_shift
-        self.recolour_prob = recolour_prob
-        from evals.holdout import load_holdout
-
-        self.holdout = load_holdout()
         # Balanced batches: failures are ~30% of the episodes, relabelled pairs mostly negatives.
         self.by_label = [np.flatnonzero(~train.success), np.flatnonzero(train.success)]
         if min(len(x) for x in self.by_label) == 0:
@@ -57,47 +51,29 @@ class JudgeRecipe:
         idx[1:-1] = np.clip(idx[1:-1] + jitter[1:-1], 0, n - 1)
         return np.sort(np.round(idx).astype(np.int64))
 
-    def _example(self, rng: np.random.Generator, label: int) -> tuple[int, str, str, dict]:
-        """(episode, instruction, skill, args): the recorded instruction, or half the time a
-        relabelled one."""
+    def _example(self, rng: np.random.Generator, label: int) -> tuple[int, str]:
+        """(episode, instruction): the recorded instruction, or half the time a relabelled one."""
         pool = self.relabeled_by_label[label] if self.relabeled else []
         if len(pool) and rng.random() < 0.5:
             from skills.library import SkillCall
 
             r = self.relabeled[int(rng.choice(pool))]
             call = SkillCall(skill=r["skill"], args=r["args"])
-            return r["episode"], call.instruction(int(rng.integers(8))), r["skill"], r["args"]
+            return r["episode"], call.instruction(int(rng.integers(8)))
         e = int(rng.choice(self.by_label[label]))
-        data = self.train_data
-        return e, data.instructions[e], data.skills[e], data.args[e]
-
-    def _recoloured(self, rng, clip: np.ndarray, text: str, skill: str, args: dict):
-        """(clip, text) with the blocks repainted by a random colour permutation, when the
-        instruction names a block and the result is not a held-out composition."""
-        if rng.random() >= self.recolour_prob or not any(
-            str(v).endswith("_block") for v in args.values()
-        ):
-            return clip, text
-        mapping = recolour.random_mapping(rng)
-        if self.holdout.contains_args(skill, recolour.rename_args(args, mapping)):
-            return clip, text
-        return recolour.repaint(clip, mapping), recolour.rename(text, mapping)
+        return e, self.train_data.instructions[e]
 
     def batch(self, rng: np.random.Generator, batch_size: int) -> dict:
         labels = rng.integers(2, size=batch_size)
         examples = [self._example(rng, int(y)) for y in labels]
         starts = self.train_data.starts
-        clips, texts = [], []
-        for e, text, skill, args in examples:
-            clip = self.train_data.frames[starts[e] + self._clip(rng, e)]
-            clip, text = self._recoloured(rng, clip, text, skill, args)
-            clips.append(clip)
-            texts.append(text)
-        clips = np.stack(clips)
+        clips = np.stack(
+            [self.train_data.frames[starts[e] + self._clip(rng, e)] for e, _ in examples]
+        )
         video = random_shift(to_tensor(clips), rng, self.max_shift)
         return {
             "video": random_blur(video, rng, self.blur_prob),
-            "instructions": texts,
+            "instructions": [text for _, text in examples],
             "labels": torch.from_numpy(labels.astype(np.float32)),
         }
 

@@ -8,13 +8,12 @@ refiner's run (keyed by the world model's weights), so a resumed run does not im
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from worldmodel.checkpoint import DEFAULT_CHECKPOINTS, WEIGHTS_NAME
+from worldmodel.checkpoint import DEFAULT_CHECKPOINTS, weights_sha256
 from worldmodel.refiner.configuration_refiner import RefinerConfig
 from worldmodel.refiner.modeling_refiner import FrameRefiner
 from worldmodel.training.cache import EpisodeArrays
@@ -23,7 +22,7 @@ from worldmodel.training.trainer import TrainConfig
 
 # batch_size counts windows; each gives `frames` (8) training frames
 DEFAULT_TRAIN = TrainConfig(
-    steps=2000, batch_size=4, lr=2e-3, weight_decay=1e-4, warmup=50, ema_decay=0.995
+    steps=1500, batch_size=4, lr=2e-3, weight_decay=1e-4, warmup=50, ema_decay=0.995
 )
 
 
@@ -81,14 +80,15 @@ class RefinerRecipe:
         self.pipeline = WorldModelPipeline(
             FrameVAE.from_pretrained(vae_dir), WorldModel.from_pretrained(wm_dir)
         )
+        key = weights_sha256(wm_dir)
         self.config = config or RefinerConfig(
             image_size=train.frames.shape[1],
             action_scale=self.pipeline.model.config.action_scale,
             frames=self.pipeline.model.config.frames,
+            world_model_sha256=key,
         )
         self.train_data, self.val_data = train, val
         self.eval_windows = eval_windows
-        key = hashlib.sha256((wm_dir / WEIGHTS_NAME).read_bytes()).hexdigest()[:12]
         self.examples = _cached(
             cache_dir / f"imagined_{key}_{windows}.npz" if cache_dir else None,
             lambda: _imagine_with_bar(self.pipeline, train, windows),

@@ -9,13 +9,12 @@ classifier-free guidance and text-only imagination use.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from worldmodel.checkpoint import DEFAULT_CHECKPOINTS, WEIGHTS_NAME
+from worldmodel.checkpoint import DEFAULT_CHECKPOINTS, WEIGHTS_NAME, weights_sha256
 from worldmodel.diffusion.configuration_world_model import WorldModelConfig
 from worldmodel.diffusion.modeling_world_model import WorldModel
 from worldmodel.diffusion.scheduling_flow import add_noise, sample_training_sigmas
@@ -69,7 +68,7 @@ def cached_latents(
     vae_dir: Path, vae: FrameVAE, data: EpisodeArrays, cache_dir: Path | None
 ) -> np.ndarray:
     """Latents of all frames of `data`, cached under `cache_dir` keyed by the VAE weights."""
-    key = hashlib.sha256((vae_dir / WEIGHTS_NAME).read_bytes()).hexdigest()[:12]
+    key = weights_sha256(vae_dir)
     path = cache_dir / f"latents_{key}_{len(data.frames)}.npy" if cache_dir else None
     if path and path.is_file():
         return np.load(path)
