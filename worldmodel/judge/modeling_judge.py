@@ -1,7 +1,9 @@
 """The learned judge: a small video classifier on (frames, instruction) -> P(accomplished).
 
 Each sampled frame is seen next to its difference from the first frame (success is a change:
-a block moved, the drawer slid, the light toggled). The instruction modulates the convolutional
+a block moved, the drawer slid, the light toggled) and, with `colour_masks`, next to masks of the
+pixels that have the colours of the blocks the instruction names (colours.py), so the network
+need not learn every colour pair's composition from examples of it. The instruction modulates the convolutional
 features (FiLM), so the network looks for the objects the text names; the frame features are then
 concatenated in time order and classified with the pooled text.
 """
@@ -14,6 +16,7 @@ from torch import nn
 
 from worldmodel.checkpoint import PretrainedModel
 from worldmodel.idm.modeling_idm import conv_stack, frames_to_tensor
+from worldmodel.judge.colours import instruction_masks
 from worldmodel.judge.configuration_judge import JudgeConfig
 from worldmodel.text.modeling_text import build_text_encoder
 
@@ -33,7 +36,7 @@ class Judge(PretrainedModel):
         self.text = build_text_encoder(config.text)
         d_text = config.text.dim
         # 2. per-frame CNN with FiLM from the instruction after every block but the first
-        self.blocks = nn.ModuleList(conv_stack(6, config.channels))
+        self.blocks = nn.ModuleList(conv_stack(8 if config.colour_masks else 6, config.channels))
         self.films = nn.ModuleList(
             [
                 nn.Linear(d_text, 2 * c) if i else nn.Identity()
@@ -61,7 +64,10 @@ class Judge(PretrainedModel):
         if k != self.config.frames:
             raise ValueError(f"judge expects {self.config.frames} frames per video, got {k}")
         text = self.text(instructions).pooled
-        x = torch.cat([video, video - video[:, :1]], dim=2).flatten(0, 1)
+        parts = [video, video - video[:, :1]]
+        if self.config.colour_masks:
+            parts.append(instruction_masks(video, instructions))
+        x = torch.cat(parts, dim=2).flatten(0, 1)
         text_k = text.repeat_interleave(k, dim=0)
         for block, film in zip(self.blocks, self.films, strict=True):
             x = block(x)
