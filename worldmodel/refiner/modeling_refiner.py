@@ -4,12 +4,12 @@ The diffusion transformer works on 4x4 patches of 4x-downsampled latents, so a m
 out of it as a soft smear where it was and where it goes. The refiner is a small U-Net at full
 resolution that sees, for each imagined frame, the real current frame (sharp pixels of the arm and
 objects to move), the imagined frame, and blobs where the hand is now and where the actions should
-have taken it (the same calibration as the world model's hand maps). It needs those actions, so it
-serves the world model's simulation use (the future of given actions); imagination from words
-alone is not refined. It predicts a correction to
-the imagined frame; its last layer starts at zero, so an untrained refiner changes nothing. Trained
-on the world model's own imaginations of training windows against the real futures (a cascade
-stage, as in Imagen Video's super-resolution models).
+have taken it (the same calibration as the world model's hand maps). It predicts a correction to
+the imagined frame; its last layer starts at zero, so an untrained refiner changes nothing. It is
+trained on the world model's own imaginations of training windows against the real futures (a
+cascade stage, as in Imagen Video's super-resolution models). It needs the actions, so it serves
+the world model's simulation use (the future of given actions); imagination from words alone is
+not refined.
 """
 
 from __future__ import annotations
