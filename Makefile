@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml constraints.txt scripts/install_system_deps.sh
 
 install: $(STAMP)
 
+# `reverie demo` exits 1 when the chore was not done (reported beside the ground truth): the
+# demo itself still ran, so only other failures fail the target.
 demo: install
-	$(BIN)/reverie demo
+	$(BIN)/reverie demo || [ $$? -eq 1 ]
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 -m "not slow" --timeout 600
