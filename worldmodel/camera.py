@@ -34,3 +34,13 @@ def project(points: torch.Tensor) -> torch.Tensor:
     x = cam[..., 0:1] / depth * _FOCAL * 2
     y = -cam[..., 1:2] / depth * _FOCAL * 2
     return torch.cat([x, y], dim=-1)
+
+
+def gaussian_blobs(points: torch.Tensor, size: int, sigma: float) -> torch.Tensor:
+    """Gaussian blobs (..., size, size) where the camera sees world points (..., 3), on the
+    [-1, 1] pixel grid of `project` (sigma in the same units)."""
+    xy = project(points)
+    grid = torch.linspace(-1, 1, size, device=points.device)
+    dx = grid[None, :] - xy[..., 0, None, None]
+    dy = grid[:, None] - xy[..., 1, None, None]
+    return torch.exp(-(dx.square() + dy.square()) / (2 * sigma**2))

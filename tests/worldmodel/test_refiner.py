@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from robot_bridge.sim import layout as L
-from worldmodel.camera import project
+from worldmodel.camera import gaussian_blobs, project
 from worldmodel.checkpoint import weights_sha256
 from worldmodel.diffusion.modeling_world_model import WorldModel
 from worldmodel.diffusion.pipeline_world_model import WorldModelPipeline
 from worldmodel.refiner.configuration_refiner import RefinerConfig
-from worldmodel.refiner.modeling_refiner import FrameRefiner, hand_blobs
+from worldmodel.refiner.modeling_refiner import FrameRefiner
 from worldmodel.training.refiner import RefinerRecipe
 from worldmodel.training.trainer import TrainConfig, train
 from worldmodel.vae.modeling_vae import FrameVAE
@@ -36,7 +36,7 @@ def test_untrained_refiner_changes_nothing_and_round_trips(tmp_path):
 
 def test_hand_blob_peaks_where_the_camera_sees_the_hand():
     point = torch.tensor(L.CAMERA_TARGET, dtype=torch.float32) + torch.tensor([0.08, 0.05, 0.1])
-    blob = hand_blobs(point, 64, 0.08)
+    blob = gaussian_blobs(point, 64, 0.08)
     x, y = project(point).tolist()
     assert -0.9 < x < 0.9 and -0.9 < y < 0.9 and (abs(x) > 0.1 or abs(y) > 0.1)
     row, col = np.unravel_index(int(blob.argmax()), blob.shape)

@@ -203,14 +203,11 @@ class WorldModel(PretrainedModel):
         return blobs * present.view(b, 2, 1, 1, 1)
 
     def _blobs(self, like: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-        """Gaussian blobs (..., h, w) where the camera sees world points (..., 3)."""
-        from worldmodel.camera import project
+        """Gaussian blobs (..., h, w) where the camera sees world points (..., 3); latent frames
+        are square."""
+        from worldmodel.camera import gaussian_blobs
 
-        xy = project(points)
-        grid = self._pixel_coords(like)[0, :, 0]  # (2, h, w): y, x
-        dy = grid[0] - xy[..., 1, None, None]
-        dx = grid[1] - xy[..., 0, None, None]
-        return torch.exp(-(dx.square() + dy.square()) / (2 * self.config.hand_map_sigma**2))
+        return gaussian_blobs(points, like.shape[-1], self.config.hand_map_sigma)
 
     def _goal_maps(self, like, goals, goal_mask) -> torch.Tensor:
         """(B, 2, T, h, w): the object to act on and where it goes, the same in every frame."""

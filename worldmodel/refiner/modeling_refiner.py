@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from worldmodel.camera import project
+from worldmodel.camera import gaussian_blobs
 from worldmodel.checkpoint import PretrainedModel
 from worldmodel.refiner.configuration_refiner import RefinerConfig
 
@@ -34,15 +34,6 @@ def _convs(c_in: int, c_out: int, n: int = 2) -> nn.Sequential:
             nn.SiLU(),
         ]
     return nn.Sequential(*layers)
-
-
-def hand_blobs(points: torch.Tensor, size: int, sigma: float) -> torch.Tensor:
-    """Gaussian blobs (..., size, size) where the camera sees world points (..., 3)."""
-    xy = project(points)
-    grid = torch.linspace(-1, 1, size, device=points.device)
-    dx = grid[None, :] - xy[..., 0, None, None]
-    dy = grid[:, None] - xy[..., 1, None, None]
-    return torch.exp(-(dx.square() + dy.square()) / (2 * sigma**2))
 
 
 class FrameRefiner(PretrainedModel):
@@ -74,7 +65,7 @@ class FrameRefiner(PretrainedModel):
         b, t = actions.shape[:2]
         now = states[:, None, :3].expand(b, t, 3)
         expected = now + actions[..., :3].cumsum(1) * cfg.action_scale
-        blobs = hand_blobs(torch.stack([now, expected], dim=2), size, cfg.hand_map_sigma)
+        blobs = gaussian_blobs(torch.stack([now, expected], dim=2), size, cfg.hand_map_sigma)
         step = (torch.arange(1, t + 1, device=actions.device) / cfg.frames).view(1, t, 1, 1, 1)
         return torch.cat([blobs, step.expand(b, t, 1, size, size)], dim=2)
 
