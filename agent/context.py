@@ -26,4 +26,5 @@ class RunContext:
     max_replans: int = 1
     judge_every: int = 1  # judge after every n-th chunk (and whenever the executor finishes)
     done_threshold: float = 0.5
+    confirmations: int = 2  # consecutive "done" verdicts before the subtask is claimed done
     progress: Callable[[str], None] = lambda message: None

@@ -107,13 +107,17 @@ def check(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
     step = _step(state)
     finished = state.get("executor_done", False)
     score = state.get("judge_score", 0.0)
+    streak = state.get("judge_streak", 0)
     if finished or state["chunks"] % ctx.judge_every == 0:
         frames = ctx.run.subtask_frames(state["subtask_start"])
         score = ctx.judge.completion(frames, step.instruction)
+        streak = streak + 1 if score >= ctx.done_threshold else 0
         ctx.run.log.info(
             "judged", subtask=state["cursor"], score=round(score, 3), frames=len(frames)
         )
-    if score >= ctx.done_threshold:
+    # One verdict per chunk means dozens per subtask: a claim needs `confirmations` in a row
+    # (or the executor has finished, so no later frames will come).
+    if score >= ctx.done_threshold and (streak >= ctx.confirmations or finished):
         route = "advance"
     elif not finished and state["chunks"] < ctx.max_chunks:
         route = "act"
@@ -123,7 +127,7 @@ def check(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
         route = "replan"
     else:
         route = "give_up"
-    return {"judge_score": float(score), "route": route}
+    return {"judge_score": float(score), "judge_streak": streak, "route": route}
 
 
 def _result(state: ChoreState, ctx: RunContext, claimed: bool) -> SubtaskResult:
@@ -148,6 +152,7 @@ def _fresh_subtask() -> dict:
         "chunks": 0,
         "executor_done": False,
         "judge_score": 0.0,
+        "judge_streak": 0,
         "subtask_start": None,
     }
 
@@ -167,7 +172,7 @@ def advance(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
 def retry(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
     runtime.context.run.log.info("retry", subtask=state["cursor"], attempt=state["attempt"] + 1)
     runtime.context.progress(f"    not done (judge {state['judge_score']:.2f}); retrying")
-    return {"attempt": state["attempt"] + 1, "chunks": 0, "executor_done": False}
+    return {"attempt": state["attempt"] + 1, "chunks": 0, "executor_done": False, "judge_streak": 0}
 
 
 def replan(state: ChoreState, runtime: Runtime[RunContext]) -> dict:

@@ -27,6 +27,7 @@ class ChoreState(TypedDict, total=False):
     chunk_serial: int  # chunks executed in the whole run: part of every chunk id
     executor_done: bool  # the executor has nothing more to propose for this attempt
     judge_score: float  # the judge's last completion probability for the current subtask
+    judge_streak: int  # consecutive verdicts at or above the done threshold
     replans: int
     results: list[SubtaskResult]
     subtask_start: int | None  # chunk serial of the current subtask's first frame

@@ -53,13 +53,16 @@ class WorldModelSkillExecutor:
 
     name = "worldmodel"
 
-    def __init__(self, seed: int = 0, rollouts: int = 4, max_chunks: int = 16) -> None:
+    def __init__(
+        self, seed: int = 0, rollouts: int = 4, max_chunks: int = 16, confirmations: int = 2
+    ) -> None:
         from agent.executors.worldmodel import WorldModelExecutor
         from agent.judges.local import LocalJudge
 
         self.executor = WorldModelExecutor(rollouts=rollouts, seed=seed)
         self.judge = LocalJudge()
         self.max_chunks = max_chunks
+        self.confirmations = confirmations  # "done" verdicts in a row, as the agent's graph asks
         self.call_seconds: list[float] = []  # imagine + invert + judge, per executor call
 
     def stats(self) -> dict:
@@ -76,6 +79,7 @@ class WorldModelSkillExecutor:
         step = PlannedStep(skill=call.skill, args=call.args, instruction=call.instruction())
         self.executor.begin(step)
         seen = [sim.render()]
+        streak = 0
         for _ in range(self.max_chunks):
             state = np.array([*sim.ee_pos(), sim.gripper_opening()], np.float32)
             started = time.perf_counter()
@@ -84,7 +88,8 @@ class WorldModelSkillExecutor:
             self.call_seconds.append(time.perf_counter() - started)
             yield from proposal.actions
             seen.append(sim.render())
-            if self.judge.completion(seen, step.instruction) >= 0.5:
+            streak = streak + 1 if self.judge.completion(seen, step.instruction) >= 0.5 else 0
+            if streak >= self.confirmations:
                 return
 
 

@@ -42,11 +42,19 @@ def ssim(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return s.flatten(1).mean(1).numpy().reshape(lead)
 
 
-def evaluation_windows(data: EpisodeArrays, horizon: int, count: int, seed: int = 0) -> np.ndarray:
-    """(N, 2) rows (episode, t0) whose whole horizon is real (no padding), sampled evenly."""
+def evaluation_windows(
+    data: EpisodeArrays,
+    horizon: int,
+    count: int,
+    seed: int = 0,
+    episodes: np.ndarray | None = None,
+) -> np.ndarray:
+    """(N, 2) rows (episode, t0) whose whole horizon is real (no padding), sampled evenly (from
+    `episodes` only, when given)."""
+    chosen = np.arange(len(data.lengths)) if episodes is None else np.asarray(episodes)
     rows = [
         np.stack([np.full(n - horizon, e), np.arange(n - horizon)], 1)
-        for e, n in enumerate(data.lengths)
+        for e, n in zip(chosen, data.lengths[chosen], strict=True)
         if n > horizon
     ]
     rows = np.concatenate(rows).astype(np.int64)
@@ -112,3 +120,55 @@ def evaluate_world_model(
             out["wm.psnr_db_unrefined"][-1] - out["wm.psnr_copy_db"][-1], 3
         )
     return out
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1) + 1e-8)
+
+
+@torch.no_grad()
+def evaluate_policy(
+    pipeline,
+    idm,
+    data: EpisodeArrays,
+    goals: tuple[np.ndarray, np.ndarray],
+    windows: int = 48,
+    rollouts: int = 4,
+    steps: int = SAMPLING_STEPS,
+    seed: int = 0,
+) -> dict:
+    """Imagination without actions as a policy: on windows of success episodes, the IDM's actions
+    of each imagined rollout against the expert's next moves. `move_cosine`: cosine between the
+    hand displacement they command over the horizon (xyz summed); `move_ratio`: median length
+    ratio (imagined / expert). Baseline on the same windows: repeating the last real action
+    (carrying on with the current motion). goals: the episodes' goal points and masks
+    (worldmodel/goals.py `episode_goals`)."""
+    from worldmodel.training.wm import window_indices
+
+    cfg = pipeline.model.config
+    rows = evaluation_windows(data, cfg.frames, windows, seed, np.flatnonzero(data.success))
+    ctx, _, act = window_indices(data, rows, cfg.context_frames, cfg.frames)
+    cosines, ratios, baseline = [], [], []
+    for i, (e, t0) in enumerate(rows):
+        context = np.repeat(data.frames[ctx[i]][None], rollouts, axis=0)
+        imagined = pipeline(
+            context,
+            [data.instructions[e]] * rollouts,
+            states=np.repeat(data.states[ctx[i, -1]][None], rollouts, axis=0),
+            goals=tuple(np.repeat(g[e][None], rollouts, axis=0) for g in goals),
+            steps=steps,
+            seed=seed + i,
+        )
+        moves = idm.invert(np.concatenate([context[:, -1:], imagined], axis=1)).cpu().numpy()
+        moved, expert = moves[..., :3].sum(1), data.actions[act[i], :3].sum(0)
+        cosines.append(_cosine(moved, expert[None]).mean())
+        ratios.append(np.median(np.linalg.norm(moved, axis=-1)) / (np.linalg.norm(expert) + 1e-8))
+        last = data.actions[ctx[i, -1] - 1, :3] if t0 > 0 else np.zeros(3, np.float32)
+        baseline.append(_cosine(last * cfg.frames, expert))
+    return {
+        "policy.move_cosine": round(float(np.mean(cosines)), 3),
+        "policy.move_ratio": round(float(np.median(ratios)), 3),
+        "policy.move_cosine_continue": round(float(np.mean(baseline)), 3),
+        "policy.windows": len(rows),
+        "policy.rollouts": rollouts,
+    }

@@ -70,3 +70,41 @@ def test_overlapping_windows_are_blended():
     executor.propose(STEP, frame, np.zeros(4))
     blended = executor.propose(STEP, frame, np.zeros(4)).actions
     assert blended[:, 0] == pytest.approx([0.5] * 4)  # half old plan, half new
+
+
+def test_a_done_claim_needs_two_verdicts_in_a_row():
+    """The judge runs after every chunk, dozens of times per subtask: one stray "done" must not
+    end the subtask, two in a row do; a finished executor needs only one."""
+    from types import SimpleNamespace
+
+    from agent.context import RunContext
+    from agent.graph import _fresh_subtask, check
+
+    verdicts = iter([0.9, 0.1, 0.8, 0.7])
+    log = SimpleNamespace(info=lambda *a, **k: None)
+    ctx = RunContext(
+        robot=None,
+        control=None,
+        executor=None,
+        judge=SimpleNamespace(completion=lambda frames, instruction: next(verdicts)),
+        planner=None,
+        run=SimpleNamespace(subtask_frames=lambda start: [], log=log),
+        simulated=False,
+    )
+    runtime = SimpleNamespace(context=ctx)
+    state = {
+        "plan": [{"skill": "press_button", "args": {}, "instruction": "press the button"}],
+        "cursor": 0,
+        "replans": 0,
+        **_fresh_subtask(),
+    }
+    routes = []
+    for _ in range(4):
+        state["chunks"] += 1
+        state.update(check(state, runtime))
+        routes.append(state["route"])
+    assert routes == ["act", "act", "act", "advance"]
+
+    verdicts = iter([0.9])
+    finished = {**state, **_fresh_subtask(), "chunks": 1, "executor_done": True}
+    assert check(finished, runtime)["route"] == "advance"
