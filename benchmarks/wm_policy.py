@@ -4,7 +4,13 @@ in the simulator, observe, and repeat (receding horizon) until the judge says do
 budget runs out. Success (simulator ground truth) against the scripted expert and random actions
 on the same seeded tasks.
 
+Offline, on recorded success episodes of `--offline-data` (skipped when missing): how well the
+IDM actions of imagined rollouts point where the expert moved next (worldmodel.evaluation
+`evaluate_policy`), with the real context frames and with the current frame alone, beside
+carrying on with the last real action.
+
     .venv/bin/python benchmarks/wm_policy.py [--episodes 10] [--rollouts 4] [--out FILE] [--json]
+        [--offline-data data/episodes/test] [--offline-windows 48]
 """
 
 from __future__ import annotations
@@ -64,6 +70,29 @@ def run_worldmodel(sim, imaginer, call, rollouts: int, seed: int, done_at: float
     }
 
 
+def offline_moves(imaginer, split: Path, windows: int, rollouts: int) -> dict:
+    """Imagined moves against the expert's on recorded episodes, with 2 and 1 context frames."""
+    from worldmodel.evaluation import evaluate_policy
+    from worldmodel.goals import episode_goals
+    from worldmodel.training.cache import load_split
+
+    data = load_split(split)
+    goals = episode_goals(split, data.skills, data.args)
+    out = {"split": str(split)}
+    for shown in (imaginer.pipeline.model.config.context_frames, 1):
+        out[f"context_{shown}"] = evaluate_policy(
+            imaginer.pipeline,
+            imaginer.idm,
+            data,
+            goals,
+            windows=windows,
+            rollouts=rollouts,
+            steps=imaginer.steps,
+            context=shown,
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -78,6 +107,8 @@ def main() -> None:
     parser.add_argument("--checkpoints", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/wm_policy.json"))
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
+    parser.add_argument("--offline-data", type=Path, default=Path("data/episodes/test"))
+    parser.add_argument("--offline-windows", type=int, default=48)
     args = parser.parse_args()
 
     import torch
@@ -110,6 +141,11 @@ def main() -> None:
             "judge_claims": claims,
         }
     sim.close()
+    offline = None
+    if args.offline_data.is_dir():
+        offline = offline_moves(imaginer, args.offline_data, args.offline_windows, args.rollouts)
+    elif not args.json:
+        print(f"{args.offline_data}: not recorded; offline moves skipped", file=sys.stderr)
     overall = {
         f"{k}_success_rate": round(
             float(np.mean([s[f"{k}_success_rate"] for s in per_skill.values()])), 3
@@ -127,6 +163,7 @@ def main() -> None:
         "max_steps": MAX_STEPS,
         "skills": per_skill,
         "overall": overall,
+        "offline_moves": offline,
         "seconds": round(time.perf_counter() - started, 1),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

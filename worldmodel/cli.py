@@ -206,17 +206,10 @@ train_app.command("refiner")(
         "trained there, else the shipped ones).",
     )
 )
-train_app.command("policy")(
-    _make_train_command(
-        ("policy",),
-        "Fine-tune the world model into the agent's policy imaginer (from OUT/wm when trained "
-        "there, else the shipped one).",
-    )
-)
 train_app.command("all")(
     _make_train_command(
-        ("idm", "judge", "vae", "wm", "refiner", "policy"),
-        "Train every model in order (idm, judge, vae, wm, refiner, policy).",
+        ("idm", "judge", "vae", "wm", "refiner"),
+        "Train every model in order (idm, judge, vae, wm, refiner).",
     )
 )
 

@@ -136,30 +136,33 @@ def evaluate_policy(
     rollouts: int = 4,
     steps: int = SAMPLING_STEPS,
     seed: int = 0,
+    context: int | None = None,
 ) -> dict:
     """Imagination without actions as a policy: on windows of success episodes, the IDM's actions
     of each imagined rollout against the expert's next moves. `move_cosine`: cosine between the
     hand displacement they command over the horizon (xyz summed); `move_ratio`: median length
     ratio (imagined / expert). Baseline on the same windows: repeating the last real action
     (carrying on with the current motion). goals: the episodes' goal points and masks
-    (worldmodel/goals.py `episode_goals`)."""
+    (worldmodel/goals.py `episode_goals`); context: real frames shown (default: as many as the
+    model takes; 1 shows the current frame alone, as a robot at rest)."""
     from worldmodel.training.wm import window_indices
 
     cfg = pipeline.model.config
     rows = evaluation_windows(data, cfg.frames, windows, seed, np.flatnonzero(data.success))
+    shown = cfg.context_frames if context is None else context
     ctx, _, act = window_indices(data, rows, cfg.context_frames, cfg.frames)
     cosines, ratios, baseline = [], [], []
     for i, (e, t0) in enumerate(rows):
-        context = np.repeat(data.frames[ctx[i]][None], rollouts, axis=0)
+        frames = np.repeat(data.frames[ctx[i, -shown:]][None], rollouts, axis=0)
         imagined = pipeline(
-            context,
+            frames,
             [data.instructions[e]] * rollouts,
             states=np.repeat(data.states[ctx[i, -1]][None], rollouts, axis=0),
             goals=tuple(np.repeat(g[e][None], rollouts, axis=0) for g in goals),
             steps=steps,
             seed=seed + i,
         )
-        moves = idm.invert(np.concatenate([context[:, -1:], imagined], axis=1)).cpu().numpy()
+        moves = idm.invert(np.concatenate([frames[:, -1:], imagined], axis=1)).cpu().numpy()
         moved, expert = moves[..., :3].sum(1), data.actions[act[i], :3].sum(0)
         cosines.append(_cosine(moved, expert[None]).mean())
         ratios.append(np.median(np.linalg.norm(moved, axis=-1)) / (np.linalg.norm(expert) + 1e-8))
@@ -169,6 +172,7 @@ def evaluate_policy(
         "policy.move_cosine": round(float(np.mean(cosines)), 3),
         "policy.move_ratio": round(float(np.median(ratios)), 3),
         "policy.move_cosine_continue": round(float(np.mean(baseline)), 3),
+        "policy.context_frames": shown,
         "policy.windows": len(rows),
         "policy.rollouts": rollouts,
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from worldmodel.checkpoint import CONFIG_NAME, DEFAULT_CHECKPOINTS
+from worldmodel.checkpoint import DEFAULT_CHECKPOINTS
 from worldmodel.diffusion.pipeline_world_model import SAMPLING_STEPS
 
 
@@ -40,9 +40,7 @@ class Imaginer:
         steps: int = SAMPLING_STEPS,
         guidance: float = 1.0,
         device: str = "cpu",
-        use_policy: bool = True,
     ) -> None:
-        from worldmodel.diffusion.modeling_world_model import WorldModel
         from worldmodel.diffusion.pipeline_world_model import WorldModelPipeline
         from worldmodel.idm.modeling_idm import InverseDynamicsModel
         from worldmodel.judge.modeling_judge import Judge
@@ -50,13 +48,6 @@ class Imaginer:
         start = time.perf_counter()
         root = Path(checkpoints) if checkpoints else DEFAULT_CHECKPOINTS
         self.pipeline = WorldModelPipeline.from_pretrained(root, device)
-        # Imagining without actions (the agent's use) goes through the policy imaginer when there
-        # is one (worldmodel/training/policy.py); simulating given actions, through the world model.
-        self.policy = None
-        if use_policy and (root / "policy" / CONFIG_NAME).is_file():
-            self.policy = WorldModelPipeline(
-                self.pipeline.vae, WorldModel.from_pretrained(root / "policy", device)
-            )
         self.idm = InverseDynamicsModel.from_pretrained(root / "idm", device)
         self.judge = Judge.from_pretrained(root / "judge", device)
         self.steps, self.guidance = steps, guidance
@@ -94,8 +85,7 @@ class Imaginer:
         states = None if state is None else np.repeat(np.asarray(state)[None], rollouts, axis=0)
         if goals is not None:
             goals = tuple(np.repeat(np.asarray(g)[None], rollouts, axis=0) for g in goals)
-        pipeline = self.pipeline if actions is not None or self.policy is None else self.policy
-        imagined = pipeline(
+        imagined = self.pipeline(
             context,
             [instruction] * rollouts,
             acts,

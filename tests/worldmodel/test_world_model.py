@@ -185,3 +185,21 @@ def test_goal_maps_change_the_prediction_and_widening_keeps_old_weights(tmp_path
     )
     maps = wide._goal_maps(x, goals, mask)
     assert maps.shape == (1, 2, 3, 16, 16) and maps[0, 0].max() > 0.4 and not maps[0, 1].any()
+
+
+def test_policy_evaluation_compares_imagined_moves_with_the_expert(wm_arrays):
+    from worldmodel.evaluation import evaluate_policy
+    from worldmodel.idm.configuration_idm import IDMConfig
+    from worldmodel.idm.modeling_idm import InverseDynamicsModel
+
+    torch.manual_seed(0)
+    pipeline = WorldModelPipeline(FrameVAE(TINY_VAE), WorldModel(TINY_WM))
+    idm = InverseDynamicsModel(IDMConfig(image_size=32, channels=[4, 8], hidden=8))
+    n = len(wm_arrays)
+    goals = (np.zeros((n, 2, 3), np.float32), np.zeros((n, 2), np.float32))
+    result = evaluate_policy(pipeline, idm, wm_arrays, goals, windows=4, rollouts=2)
+    assert result["policy.windows"] == 4 and result["policy.rollouts"] == 2
+    assert -1 <= result["policy.move_cosine"] <= 1 and result["policy.move_ratio"] >= 0
+    assert -1 <= result["policy.move_cosine_continue"] <= 1
+    still = evaluate_policy(pipeline, idm, wm_arrays, goals, windows=4, rollouts=2, context=1)
+    assert still["policy.context_frames"] == 1

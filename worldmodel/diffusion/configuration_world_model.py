@@ -61,10 +61,6 @@ class WorldModelConfig(BaseModel):
     # conditions are all the model has, so that is where it learns to use them (SD3's shift).
     noise_shift: float = Field(default=3.0, gt=0)
     fps: int = Field(default=10, ge=1, le=1000, description="frame rate of the predicted frames")
-    # The policy imaginer (`reverie train policy`) sees the current frame only, repeated as every
-    # context frame: with two real frames it read the hand's velocity and continued it, whatever
-    # the instruction (measured: the same first move for every skill from the same pose).
-    static_context: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> WorldModelConfig:

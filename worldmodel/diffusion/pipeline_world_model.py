@@ -85,11 +85,8 @@ class WorldModelPipeline:
         return self.model.config.frames
 
     def _pad_context(self, frames: np.ndarray) -> np.ndarray:
-        """With fewer than `context_frames` frames the first one is repeated (a robot at rest);
-        a `static_context` model gets the current frame repeated."""
+        """With fewer than `context_frames` frames the first one is repeated (a robot at rest)."""
         k = self.model.config.context_frames
-        if self.model.config.static_context:
-            frames = frames[:, -1:]
         if frames.shape[1] < k:
             pad = np.repeat(frames[:, :1], k - frames.shape[1], axis=1)
             frames = np.concatenate([pad, frames], axis=1)

@@ -12,8 +12,8 @@ from worldmodel.training.cache import EpisodeArrays, load_split
 from worldmodel.training.trainer import TrainConfig, train
 
 # `all` trains in this order: the world model needs the VAE's latents, the refiner refines the
-# world model's imaginations, the policy imaginer is fine-tuned from the world model.
-MODELS: tuple[str, ...] = ("idm", "judge", "vae", "wm", "refiner", "policy")
+# world model's imaginations.
+MODELS: tuple[str, ...] = ("idm", "judge", "vae", "wm", "refiner")
 
 
 def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArrays | None:
@@ -56,20 +56,6 @@ def build(model: str, data: Path, out: Path, init_from: Path | None = None):
         wm_dir = out / "wm" if (out / "wm" / WEIGHTS_NAME).is_file() else None
         recipe = RefinerRecipe(
             train_split, val_split, vae_dir=vae_dir, wm_dir=wm_dir, cache_dir=out / "refiner"
-        )
-        return recipe, DEFAULT_TRAIN
-    if model == "policy":
-        from worldmodel.training.policy import DEFAULT_TRAIN, PolicyRecipe
-
-        wm_dir = out / "wm" if (out / "wm" / WEIGHTS_NAME).is_file() else DEFAULT_CHECKPOINTS / "wm"
-        idm_dir = out / "idm" if (out / "idm" / WEIGHTS_NAME).is_file() else None
-        recipe = PolicyRecipe(
-            train_split,
-            val_split,
-            init_from=wm_dir,
-            vae_dir=vae_dir,
-            cache_dir=out / "wm",
-            idm_dir=idm_dir,
         )
         return recipe, DEFAULT_TRAIN
     from worldmodel.training.wm import DEFAULT_TRAIN, WorldModelRecipe

@@ -104,8 +104,6 @@ class WorldModelRecipe:
         p_drop_goals: float = 0.2,
         init_from: Path | None = None,
         eval_windows: int = 48,
-        p_static_context: float = 0.0,
-        successes_only: bool = False,
     ) -> None:
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
         self.vae = FrameVAE.from_pretrained(vae_dir)
@@ -127,14 +125,11 @@ class WorldModelRecipe:
         self.latent_mean = sample.mean(axis=(0, 2, 3))
         self.latent_std = sample.std(axis=(0, 2, 3)) + 1e-6
         self.rows = window_rows(train)
-        if successes_only:  # a policy imagines success: failures would teach it to miss
-            self.rows = self.rows[train.success[self.rows[:, 0]].astype(bool)]
         self.delta_std = self._delta_std()
         self.p_drop_text, self.p_drop_actions = p_drop_text, p_drop_actions
         self.p_drop_state = p_drop_state
         self.p_full_noise = p_full_noise
         self.p_drop_goals = p_drop_goals
-        self.p_static_context = p_static_context
         self.init_from = Path(init_from) if init_from else None
         self.goals, self.goal_mask = self._episode_goals(cache_dir)
         self.eval_windows = eval_windows
@@ -186,9 +181,6 @@ class WorldModelRecipe:
         rows = self.rows[rng.integers(len(self.rows), size=batch_size)]
         cfg = self.config
         ctx, fut, act = window_indices(self.train_data, rows, cfg.context_frames, cfg.frames)
-        if self.p_static_context:  # the current frame only: no velocity to continue
-            static = rng.random(batch_size) < self.p_static_context
-            ctx[static] = ctx[static, -1:]
 
         def lat(idx: np.ndarray) -> torch.Tensor:  # (B, n) indices -> (B, C, n, h, w)
             z = torch.from_numpy(self.latents[idx.ravel()].astype(np.float32))
