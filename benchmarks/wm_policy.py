@@ -11,6 +11,7 @@ carrying on with the last real action.
 
     .venv/bin/python benchmarks/wm_policy.py [--episodes 10] [--rollouts 4] [--out FILE] [--json]
         [--offline-data data/episodes/test] [--offline-windows 48]
+    .venv/bin/python benchmarks/wm_policy.py --episodes 0 --out benchmarks/results/wm_policy_offline.json
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def main() -> None:
     sim = TabletopSim(image_size=imaginer.pipeline.vae.config.image_size)
     started = time.perf_counter()
     per_skill = {}
-    for kind in args.skills:
+    for kind in args.skills if args.episodes > 0 else []:  # --episodes 0: offline moves only
         wins = {"worldmodel": 0, "scripted": 0, "random": 0}
         claims = {"true_pos": 0, "false_pos": 0}
         for i in range(args.episodes):
@@ -151,6 +152,7 @@ def main() -> None:
             float(np.mean([s[f"{k}_success_rate"] for s in per_skill.values()])), 3
         )
         for k in ("worldmodel", "scripted", "random")
+        if per_skill
     }
     result = {
         "benchmark": "wm_policy",
