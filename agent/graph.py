@@ -41,6 +41,7 @@ def act(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
         if state["attempt"] == 1 and state.get("subtask_start") is None:
             if ctx.simulated:
                 ctx.robot.sim.mark_skill_start()  # for the ground-truth report only
+                ctx.run.log_skill_start()  # so a resumed embedded simulator marks it again
             first = ctx.robot.observe()
             ctx.run.save_frames(serial, first.image[None], None)
             updates["subtask_start"] = serial

@@ -142,10 +142,12 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
             sim_robot, server, address = _start_embedded(settings["seed"], image_size=64)
             stack.callback(sim_robot.close)
             stack.callback(server.stop)
-            if resume:  # the embedded robot died with its process: replay what it did
-                replay = run.applied_actions()
-                sim_robot.call(lambda sim: [sim.step(a) for a in replay])
         client = stack.enter_context(RobotClient(address))
+        if sim_robot is not None and resume:  # the embedded robot died with its process:
+            before, after = run.applied_actions()  # replay what it did, and the skill-start mark
+            sim_robot.call(lambda sim: [sim.step(a) for a in before])
+            client.sim.mark_skill_start()
+            sim_robot.call(lambda sim: [sim.step(a) for a in after])
         info = client.info()
         planner = _make_planner(settings.get("planner", "local"))
         config = {"configurable": {"thread_id": run.run_id}}

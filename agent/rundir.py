@@ -55,17 +55,25 @@ class RunDir:
         with open(self.path / "actions.jsonl", "a") as f:
             f.write(json.dumps({"chunk_id": chunk_id, "applied": applied.tolist()}) + "\n")
 
-    def applied_actions(self) -> list[list[float]]:
+    def log_skill_start(self) -> None:
+        """The simulator's skill-start mark was set here (replayed after a resume)."""
+        with open(self.path / "actions.jsonl", "a") as f:
+            f.write(json.dumps({"skill_start": True}) + "\n")
+
+    def applied_actions(self) -> tuple[list[list[float]], list[list[float]]]:
+        """Every applied action, split at the last skill-start mark: (before, after)."""
         path = self.path / "actions.jsonl"
         if not path.exists():
-            return []
-        rows, seen = [], set()
+            return [], []
+        rows, seen, mark = [], set(), 0
         for line in path.read_text().splitlines():
             record = json.loads(line)
-            if record["chunk_id"] not in seen:  # a replayed chunk moved the robot once
+            if record.get("skill_start"):
+                mark = len(rows)
+            elif record["chunk_id"] not in seen:  # a replayed chunk moved the robot once
                 seen.add(record["chunk_id"])
                 rows += record["applied"]
-        return rows
+        return rows[:mark], rows[mark:]
 
     def save_frames(self, serial: int, real: np.ndarray, imagined: np.ndarray | None) -> None:
         arrays = {"real": real}
