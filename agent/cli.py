@@ -300,6 +300,39 @@ def datagen(
         typer.echo(f"written to {out}")
 
 
+@app.command("record-rollouts")
+def record_rollouts_cmd(
+    episodes: Annotated[int, typer.Option(help="Attempts to record (3 clips each).")] = 120,
+    out: Annotated[
+        Path,
+        typer.Option(help="Where to write; `reverie train judge` reads DATA/agent_rollouts.npz."),
+    ] = Path("data/episodes/agent_rollouts.npz"),
+    seed: Annotated[int, typer.Option(help="First task seed.")] = 20_000,
+    workers: Annotated[int, typer.Option(help="Processes (one torch thread each).")] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record the world-model executor's own attempts, labelled by the simulator, as hard
+    negatives for the judge (needs the shipped world model, IDM and judge)."""
+    from worldmodel.data.rollouts import record_rollouts
+
+    if episodes < 1:
+        fail(f"--episodes must be >= 1; got {episodes}")
+    if workers < 1:
+        fail(f"--workers must be >= 1; got {workers}")
+    with _progress() as progress:
+        task = progress.add_task("recording attempts", total=episodes)
+        summary = record_rollouts(
+            out, episodes, seed, workers, progress=lambda *_: progress.advance(task)
+        )
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        typer.echo(
+            f"{summary['clips']} clips from {summary['episodes']} attempts "
+            f"({summary['successes']} successful) written to {out}"
+        )
+
+
 @eval_app.command("skills")
 def eval_skills_cmd(
     executor: Annotated[

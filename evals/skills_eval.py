@@ -64,13 +64,24 @@ class WorldModelSkillExecutor:
         self.max_chunks = max_chunks
         self.confirmations = confirmations  # "done" verdicts in a row, as the agent's graph asks
         self.call_seconds: list[float] = []  # imagine + invert + judge, per executor call
+        self.claimed = False  # did the judge end the last episode with "done"?
+        self.claims: list[tuple[bool, bool]] = []  # (claimed, ground truth) per episode
+
+    def outcome(self, success: bool) -> None:
+        """The simulator's verdict on the last episode, to score the judge's claim against."""
+        self.claims.append((self.claimed, success))
 
     def stats(self) -> dict:
-        """Timing of the executor calls since the last `stats()`."""
+        """Timing of the executor calls and the judge's claims since the last `stats()`."""
         calls, self.call_seconds = self.call_seconds, []
+        claims, self.claims = self.claims, []
         return {
             "imagine_calls": len(calls),
             "median_seconds_per_imagine_call": round(float(np.median(calls)), 3) if calls else None,
+            "judge_claims": sum(claimed for claimed, _ in claims),
+            "judge_agreement": (
+                round(float(np.mean([c == truth for c, truth in claims])), 4) if claims else None
+            ),
         }
 
     def actions(self, sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
@@ -79,7 +90,7 @@ class WorldModelSkillExecutor:
         step = PlannedStep(skill=call.skill, args=call.args, instruction=call.instruction())
         self.executor.begin(step)
         seen = [sim.render()]
-        streak = 0
+        streak, self.claimed = 0, False
         for _ in range(self.max_chunks):
             state = np.array([*sim.ee_pos(), sim.gripper_opening()], np.float32)
             started = time.perf_counter()
@@ -90,6 +101,7 @@ class WorldModelSkillExecutor:
             seen.append(sim.render())
             streak = streak + 1 if self.judge.completion(seen, step.instruction) >= 0.5 else 0
             if streak >= self.confirmations:
+                self.claimed = True
                 return
 
 
@@ -155,6 +167,8 @@ def eval_skills(
             ok = run_episode(sim, executor, call)
             seconds += time.perf_counter() - started
             wins += ok
+            if hasattr(executor, "outcome"):
+                executor.outcome(ok)
             if on_episode:
                 on_episode(kind, ok)
         results[kind] = {

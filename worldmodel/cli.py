@@ -31,6 +31,9 @@ OutOpt = Annotated[
 StepsOpt = Annotated[int | None, typer.Option(help="Optimizer steps [recipe default].")]
 BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="Batch size [recipe default].")]
 LrOpt = Annotated[float | None, typer.Option("--lr", help="Peak learning rate [recipe default].")]
+WarmupOpt = Annotated[
+    int | None, typer.Option(help="Steps of linear learning-rate warm-up [recipe default].")
+]
 SeedOpt = Annotated[int, typer.Option(help="Seed: batches and noise are deterministic in it.")]
 MinutesOpt = Annotated[
     float | None,
@@ -72,6 +75,8 @@ def _train(
     threads: int | None,
     as_json: bool,
     init_from: Path | None = None,
+    warmup: int | None = None,
+    early_windows: float = 0.0,
 ) -> None:
     import time
 
@@ -93,6 +98,10 @@ def _train(
         if threads < 1:
             fail(f"--threads must be >= 1; got {threads}")
         torch.set_num_threads(threads)
+    if early_windows and models != ("wm",):
+        fail("--early-windows applies to `reverie train wm` only")
+    if not 0.0 <= early_windows < 1.0:
+        fail(f"--early-windows must be a fraction in [0, 1); got {early_windows}")
     if init_from is not None:
         if models != ("wm",):
             fail("--init-from applies to `reverie train wm` only")
@@ -100,7 +109,7 @@ def _train(
             fail(
                 f"--init-from {init_from}: no model.safetensors there; give a trained world model's folder, e.g. runs/train/wm"
             )
-    overrides = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed}
+    overrides = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed, "warmup": warmup}
     deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
     results = {}
     console = Console(stderr=True)
@@ -130,6 +139,7 @@ def _train(
                     install,
                     progress=progress,
                     init_from=init_from,
+                    early_windows=early_windows,
                 )
             except TrainingInterrupted as exc:
                 results[model] = {"model": model, "interrupted": str(exc)}
@@ -156,6 +166,13 @@ InitOpt = Annotated[
         "channels start at zero)."
     ),
 ]
+EarlyOpt = Annotated[
+    float,
+    typer.Option(
+        help="World model only: share of each batch drawn from the first 4 steps of episodes, "
+        "where only the instruction and goal maps say which way to go."
+    ),
+]
 
 
 def _make_train_command(models: tuple[str, ...], doc: str):
@@ -172,6 +189,8 @@ def _make_train_command(models: tuple[str, ...], doc: str):
         threads: ThreadsOpt = None,
         as_json: JsonFlag = False,
         init_from: InitOpt = None,
+        warmup: WarmupOpt = None,
+        early_windows: EarlyOpt = 0.0,
     ) -> None:
         _train(
             models,
@@ -187,6 +206,8 @@ def _make_train_command(models: tuple[str, ...], doc: str):
             threads,
             as_json,
             init_from,
+            warmup,
+            early_windows,
         )
 
     command.__doc__ = doc

@@ -105,3 +105,13 @@ def test_plan_json_and_refusal():
     }
     proc = run("plan", "put the purple cup in the bowl", check=False)
     assert proc.returncode != 0 and "purple cup" in proc.stderr and "in this scene:" in proc.stderr
+
+
+def test_record_rollouts_cli(tmp_path):
+    out = tmp_path / "agent_rollouts.npz"
+    summary = json.loads(
+        run("record-rollouts", "--episodes", "1", "--out", str(out), "--json").stdout
+    )
+    assert summary["clips"] == 3 and out.is_file()
+    refused = run("record-rollouts", "--episodes", "0", check=False)
+    assert refused.returncode != 0 and "--episodes must be >= 1" in refused.stderr

@@ -108,3 +108,17 @@ def test_a_done_claim_needs_two_verdicts_in_a_row():
     verdicts = iter([0.9])
     finished = {**state, **_fresh_subtask(), "chunks": 1, "executor_done": True}
     assert check(finished, runtime)["route"] == "advance"
+
+
+def test_skill_eval_scores_the_judges_claims_against_the_simulator():
+    from types import SimpleNamespace
+
+    from evals.skills_eval import WorldModelSkillExecutor, eval_skills
+
+    executor = WorldModelSkillExecutor(rollouts=1, max_chunks=2)
+    for score in (1.0, 0.0):  # a judge that always / never says "done"
+        executor.judge = SimpleNamespace(completion=lambda frames, instruction, s=score: s)
+        row = eval_skills(executor, 2, kinds=("press_button",))["skills"]["press_button"]
+        assert row["judge_claims"] == (2 if score else 0)
+        truth = row["success_rate"] if score else 1 - row["success_rate"]
+        assert row["judge_agreement"] == truth

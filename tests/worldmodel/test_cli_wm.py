@@ -99,6 +99,10 @@ def test_init_from_is_checked_before_any_work(tmp_path):
     assert missing.exit_code == 2 and "no model.safetensors there" in missing.output
     wrong = runner.invoke(train_app, ["idm", "--init-from", str(tmp_path)])
     assert wrong.exit_code == 2 and "applies to `reverie train wm` only" in wrong.output
+    early = runner.invoke(train_app, ["idm", "--early-windows", "0.5"])
+    assert early.exit_code == 2 and "applies to `reverie train wm` only" in early.output
+    too_many = runner.invoke(train_app, ["wm", "--early-windows", "1.5"])
+    assert too_many.exit_code == 2 and "fraction in [0, 1)" in too_many.output
 
 
 def test_score_without_recorded_data_says_how_to_record_it(tmp_path):

@@ -8,7 +8,7 @@ from worldmodel.diffusion.pipeline_world_model import WorldModelPipeline
 from worldmodel.diffusion.scheduling_flow import FlowMatchEulerScheduler, add_noise
 from worldmodel.evaluation import evaluate_world_model, psnr_db, ssim
 from worldmodel.text.configuration_text import TextEncoderConfig
-from worldmodel.training.wm import WorldModelRecipe, window_indices, window_rows
+from worldmodel.training.wm import EARLY_STEPS, WorldModelRecipe, window_indices, window_rows
 from worldmodel.vae.configuration_vae import VAEConfig
 from worldmodel.vae.modeling_vae import FrameVAE
 
@@ -86,6 +86,19 @@ def test_recipe_trains_a_step_and_pipeline_samples_deterministically(tmp_path, v
     metrics = evaluate_world_model(pipe, wm_arrays, windows=4, steps=1, batch_size=2)
     assert len(metrics["wm.psnr_db"]) == len(metrics["wm.psnr_copy_db"]) == 3
     assert metrics["wm.windows"] == 4
+
+
+def test_early_windows_come_from_the_episode_starts(tmp_path, vae_dir, wm_arrays):
+    recipe = WorldModelRecipe(
+        wm_arrays, None, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path, p_early=0.5
+    )
+    early = [s + t for s in wm_arrays.starts for t in range(EARLY_STEPS)]
+    starts = torch.from_numpy(recipe.latents[early].astype(np.float32))
+    now = recipe.batch(np.random.default_rng(0), 8)["context"][:, :, -1]  # (B, C, h, w)
+    from_start = [bool((starts == frame).all(dim=(1, 2, 3)).any()) for frame in now]
+    assert from_start[:4] == [True] * 4 and not all(from_start[4:])
+    with pytest.raises(ValueError, match="fraction in"):
+        WorldModelRecipe(wm_arrays, None, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path, p_early=1.0)
 
 
 def test_metrics_of_identical_frames():

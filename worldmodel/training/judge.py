@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -13,6 +15,42 @@ from worldmodel.training.data import random_blur, random_shift, to_tensor
 from worldmodel.training.trainer import TrainConfig
 
 DEFAULT_TRAIN = TrainConfig(steps=2500, batch_size=32, lr=1e-3, weight_decay=1e-4, warmup=100)
+
+
+def with_rollouts(train: EpisodeArrays, path: Path) -> EpisodeArrays:
+    """`train` plus the clips `reverie record-rollouts` saved in `path` (worldmodel/data/rollouts.py)
+    as extra episodes at the end, so the relabelled records keep their episode indices."""
+    from worldmodel.data.lerobot_v3 import DatasetError
+
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            frames, lengths = saved["frames"], saved["lengths"].astype(np.int64)
+            labels, texts = saved["labels"].astype(bool), [str(t) for t in saved["instructions"]]
+    except (OSError, KeyError, ValueError) as exc:
+        raise DatasetError(
+            f"{path}: not a rollouts file ({exc}); record it again with `reverie record-rollouts`"
+        ) from exc
+    if frames.shape[1:] != train.frames.shape[1:] or lengths.sum() != len(frames):
+        raise DatasetError(
+            f"{path}: frames {frames.shape[1:]} and lengths do not fit the episodes "
+            f"({train.frames.shape[1:]}); record it again with `reverie record-rollouts`"
+        )
+    n, k = len(train.frames), len(lengths)
+    pad = np.zeros((len(frames), train.actions.shape[1]), np.float32)
+    return EpisodeArrays(
+        root=train.root,
+        frames=np.concatenate([train.frames, frames]),
+        actions=np.concatenate([train.actions, pad]),
+        states=np.concatenate([train.states, pad]),
+        starts=np.concatenate([train.starts, n + np.cumsum(lengths) - lengths]),
+        lengths=np.concatenate([train.lengths, lengths]),
+        success=np.concatenate([train.success.astype(bool), labels]),
+        instructions=train.instructions + texts,
+        skills=train.skills + [""] * k,
+        args=train.args + [{}] * k,
+        failure_modes=train.failure_modes + ["agent_rollout"] * k,
+        episode_index=train.episode_index + [-1] * k,
+    )
 
 
 class JudgeRecipe:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from worldmodel.checkpoint import CONFIG_NAME, DEFAULT_CHECKPOINTS, WEIGHTS_NAME
 from worldmodel.data.lerobot_v3 import DatasetError
+from worldmodel.data.rollouts import ROLLOUTS_NAME
 from worldmodel.training.cache import EpisodeArrays, load_split
 from worldmodel.training.trainer import TrainConfig, train
 
@@ -28,8 +29,12 @@ def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArr
     return load_split(root, in_memory=in_memory)
 
 
-def build(model: str, data: Path, out: Path, init_from: Path | None = None):
-    """(recipe, default TrainConfig) for `model` trained on `data/train`, validated on `data/test`."""
+def build(
+    model: str, data: Path, out: Path, init_from: Path | None = None, early_windows: float = 0.0
+):
+    """(recipe, default TrainConfig) for `model` trained on `data/train`, validated on `data/test`.
+    World model only: `init_from` (fine-tune) and `early_windows` (share of each batch drawn from
+    the episodes' first steps)."""
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; valid: {', '.join(MODELS)}")
     train_split = _split(data, "train", in_memory=True, required=True)
@@ -43,6 +48,11 @@ def build(model: str, data: Path, out: Path, init_from: Path | None = None):
         from worldmodel.training.relabel import relabel_split
 
         relabeled = relabel_split(train_split)
+        rollouts = data / ROLLOUTS_NAME
+        if rollouts.is_file():  # the agent's own attempts: hard negatives
+            from worldmodel.training.judge import with_rollouts
+
+            train_split = with_rollouts(train_split, rollouts)
         return JudgeRecipe(train_split, val_split, relabeled=relabeled), DEFAULT_TRAIN
     if model == "vae":
         from worldmodel.training.vae import DEFAULT_TRAIN, VAERecipe
@@ -61,7 +71,12 @@ def build(model: str, data: Path, out: Path, init_from: Path | None = None):
     from worldmodel.training.wm import DEFAULT_TRAIN, WorldModelRecipe
 
     return WorldModelRecipe(
-        train_split, val_split, vae_dir=vae_dir, cache_dir=out / "wm", init_from=init_from
+        train_split,
+        val_split,
+        vae_dir=vae_dir,
+        cache_dir=out / "wm",
+        init_from=init_from,
+        p_early=early_windows,
     ), DEFAULT_TRAIN
 
 
@@ -75,11 +90,14 @@ def run(
     install: bool = False,
     progress: Callable[[int, int, dict], None] | None = None,
     init_from: Path | None = None,
+    early_windows: float = 0.0,
 ) -> dict:
     """Train one model; with `install`, copy the result into the shipped `checkpoints/`."""
-    if init_from is not None and model != "wm":
-        raise ValueError(f"--init-from applies to the world model only, not {model}")
-    recipe, defaults = build(model, data, out, init_from if model == "wm" else None)
+    if model != "wm" and (init_from is not None or early_windows):
+        raise ValueError(
+            f"--init-from and --early-windows apply to the world model only, not {model}"
+        )
+    recipe, defaults = build(model, data, out, init_from, early_windows)
     config = TrainConfig.model_validate(
         {**defaults.model_dump(), **{k: v for k, v in (overrides or {}).items() if v is not None}}
     )

@@ -28,6 +28,11 @@ DEFAULT_TRAIN = TrainConfig(
 )
 
 
+# Windows that start this close to an episode's start, where the hand is still at rest and only
+# the instruction and goal maps say which way to go (`p_early` over-samples them).
+EARLY_STEPS = 4
+
+
 def window_rows(data: EpisodeArrays) -> np.ndarray:
     """(N, 2) rows (episode, t0) for every frame that has at least one successor."""
     rows = [
@@ -104,6 +109,7 @@ class WorldModelRecipe:
         p_drop_goals: float = 0.2,
         init_from: Path | None = None,
         eval_windows: int = 48,
+        p_early: float = 0.0,
     ) -> None:
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
         self.vae = FrameVAE.from_pretrained(vae_dir)
@@ -125,6 +131,10 @@ class WorldModelRecipe:
         self.latent_mean = sample.mean(axis=(0, 2, 3))
         self.latent_std = sample.std(axis=(0, 2, 3)) + 1e-6
         self.rows = window_rows(train)
+        if not 0.0 <= p_early < 1.0:
+            raise ValueError(f"early windows must be a fraction in [0, 1); got {p_early}")
+        self.p_early = p_early
+        self.early_rows = self.rows[self.rows[:, 1] < EARLY_STEPS]
         self.delta_std = self._delta_std()
         self.p_drop_text, self.p_drop_actions = p_drop_text, p_drop_actions
         self.p_drop_state = p_drop_state
@@ -178,7 +188,19 @@ class WorldModelRecipe:
         return model
 
     def batch(self, rng: np.random.Generator, batch_size: int) -> dict:
-        rows = self.rows[rng.integers(len(self.rows), size=batch_size)]
+        """Random windows; with `p_early`, that share of them from the episodes' first steps."""
+        early = round(batch_size * self.p_early)
+        if early == 0:
+            return self._batch(self.rows, rng, batch_size)
+        first = self._batch(self.early_rows, rng, early)
+        rest = self._batch(self.rows, rng, batch_size - early)
+        return {
+            k: first[k] + rest[k] if isinstance(first[k], list) else torch.cat([first[k], rest[k]])
+            for k in first
+        }
+
+    def _batch(self, rows: np.ndarray, rng: np.random.Generator, batch_size: int) -> dict:
+        rows = rows[rng.integers(len(rows), size=batch_size)]
         cfg = self.config
         ctx, fut, act = window_indices(self.train_data, rows, cfg.context_frames, cfg.frames)
 
