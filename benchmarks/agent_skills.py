@@ -1,7 +1,8 @@
 """Agent quality: success rate of the world-model executor per skill kind beside the scripted
 oracle and random actions (same seeded scenes, same run), on seen and held-out compositions, with
-1 vs N rollouts; multi-subtask chores with and without replanning; wall time per subtask and
-per imagine call; how often the judge's completion claim disagrees with ground truth.
+1 vs N rollouts; multi-subtask chores with and without replanning, and with the scripted experts;
+wall time per subtask and per imagine call; how often the judge's completion claim disagrees with
+ground truth (per chore setting, and per skill kind for the world-model executor).
 
     .venv/bin/python benchmarks/agent_skills.py [--episodes 20] [--chores 10] [--out FILE] [--json]
         [--sections seen holdout chores]
@@ -67,11 +68,21 @@ def skills_section(split: str, episodes: int, rollouts: int) -> dict:
     return table
 
 
+# (label, executor, replans allowed). The scripted experts succeed, so their chores measure the
+# judge's "done" claims on subtasks that really are done, which the failing world-model runs cannot.
+CHORE_SETTINGS = (
+    ("with_replanning", "worldmodel", 1),
+    ("without_replanning", "worldmodel", 0),
+    ("scripted_oracle", "scripted", 0),
+)
+
+
 def chores_section(count: int, rollouts: int) -> dict:
-    """Multi-subtask chores with the world-model executor, with and without replanning."""
+    """Multi-subtask chores with the world-model executor, with and without replanning, and with
+    the scripted experts (the judge still decides when each subtask is done)."""
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for label, replans in (("with_replanning", 1), ("without_replanning", 0)):
+        for label, executor, replans in CHORE_SETTINGS:
             results, subtask_times, agree, claims = [], [], 0, 0
             for i in range(count):
                 chore = CHORES[i % len(CHORES)]
@@ -79,7 +90,7 @@ def chores_section(count: int, rollouts: int) -> dict:
                 try:
                     s = do_chore(
                         chore,
-                        executor="worldmodel",
+                        executor=executor,
                         rollouts=rollouts,
                         seed=i,
                         runs=Path(tmp),
