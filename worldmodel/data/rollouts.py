@@ -99,42 +99,42 @@ def _record_range(
 def _record_in_processes(seed, episodes, workers, progress):
     bounds = np.linspace(0, episodes, workers + 1).astype(int)
     context = multiprocessing.get_context("spawn")  # MuJoCo and torch do not survive fork
-    with (
-        context.Manager() as manager,
-        tempfile.TemporaryDirectory() as tmp,
-        ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(queue := manager.Queue(),),
-        ) as pool,
-    ):
+    with context.Manager() as manager, tempfile.TemporaryDirectory() as tmp:
+        queue = manager.Queue()  # each finished attempt, from any worker, for the progress bar
         parts = [Path(tmp) / f"part{i}.npz" for i in range(workers)]
-        futures = [
-            pool.submit(_record_part, seed + lo, hi - lo, part)
-            for lo, hi, part in zip(bounds[:-1], bounds[1:], parts, strict=True)
-        ]
-        done = 0
-        while done < episodes:
-            try:
-                success = queue.get(timeout=1.0)
-            except queue_module.Empty:
-                for future in futures:  # a worker that died would leave us waiting forever
-                    if future.done():
-                        future.result()  # re-raises its error
-                continue
-            done += 1
-            if progress:
-                progress(done, success)
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(queue,)
+        ) as pool:
+            futures = [
+                pool.submit(_record_part, seed + lo, hi - lo, part)
+                for lo, hi, part in zip(bounds[:-1], bounds[1:], parts, strict=True)
+            ]
+            _report_progress(queue, futures, episodes, progress)
+            for future in futures:
+                future.result()  # re-raises a worker's error
         clips, labels, texts = [], [], []
-        for future, part in zip(futures, parts, strict=True):
-            future.result()  # re-raises a worker's error
+        for part in parts:  # in seed order
             with np.load(part, allow_pickle=False) as saved:
                 ends = np.cumsum(saved["lengths"])
                 clips += np.split(saved["frames"], ends[:-1])
                 labels += saved["labels"].tolist()
                 texts += [str(t) for t in saved["instructions"]]
     return clips, labels, texts
+
+
+def _report_progress(queue, futures, episodes, progress) -> None:
+    done = 0
+    while done < episodes:
+        try:
+            success = queue.get(timeout=1.0)
+        except queue_module.Empty:
+            for future in futures:  # a worker that died would leave us waiting forever
+                if future.done():
+                    future.result()  # re-raises its error
+            continue
+        done += 1
+        if progress:
+            progress(done, success)
 
 
 def _init_worker(queue) -> None:
