@@ -200,9 +200,11 @@ def realtime_server():
 def test_estop_aborts_a_running_chunk(realtime_server):
     server, robot = realtime_server
     with RobotClient(server.address) as client, client.control("test") as ctl:
-        threading.Timer(0.25, lambda: client.stop("mid-chunk")).start()
+        stopper = threading.Timer(0.25, lambda: client.stop("mid-chunk"))
+        stopper.start()
         started = time.monotonic()
         result = ctl.execute_chunk([STILL] * 30)  # 3 s at 10 Hz
+        stopper.join()  # its Stop call must return before the channel closes
         assert result.status == "aborted_estop" and "mid-chunk" in result.message
         assert 1 <= result.steps_executed < 15 and time.monotonic() - started < 2.0
         client.clear_stop()
