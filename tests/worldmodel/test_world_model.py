@@ -200,6 +200,37 @@ def test_goal_maps_change_the_prediction_and_widening_keeps_old_weights(tmp_path
     assert maps.shape == (1, 2, 3, 16, 16) and maps[0, 0].max() > 0.4 and not maps[0, 1].any()
 
 
+def test_goal_offsets_point_from_the_expected_hand_to_each_goal(tmp_path):
+    from worldmodel.training.wm import _widened
+
+    torch.manual_seed(0)
+    maps_only = WorldModel(TINY_WM)
+    path = maps_only.save_pretrained(tmp_path / "maps") / "model.safetensors"
+    model = WorldModel(TINY_WM.model_copy(update={"goal_vectors": True}))
+    model.load_state_dict(_widened(path, model.state_dict()))
+    state = torch.tensor([[0.1, 0.0, 0.2, 0.0]])
+    goals, mask = torch.tensor([[[0.1, 0.3, 0.2], [0.0, 0.0, 0.0]]]), torch.tensor([[1.0, 0.0]])
+    actions = torch.zeros(1, 3, 4)
+    actions[:, :, 1] = 1.0  # towards the first goal, action_scale metres per frame
+    offsets = model._goal_offsets(1, 3, actions, None, state, None, goals, mask)
+    step = TINY_WM.action_scale * 3.0
+    assert torch.allclose(
+        offsets[0, :, 1], torch.tensor([0.9 - step, 0.9 - 2 * step, 0.9 - 3 * step])
+    )
+    assert offsets[0, :, 6].eq(1).all() and not offsets[0, :, 3:6].any()  # second goal absent
+    assert not model._goal_offsets(1, 3, actions, None, state, torch.zeros(1), goals, mask).any()
+    x, ctx = torch.randn(1, 4, 3, 16, 16), torch.randn(1, 4, 2, 16, 16)
+    text = model.encode_text(["press the button"])
+    kw = {"state": state, "goals": goals, "goal_mask": mask}
+    # widened from a goal-map model, it starts out predicting what that model did
+    assert torch.allclose(
+        model(x, torch.ones(1), ctx, text, **kw),
+        maps_only(x, torch.ones(1), ctx, text, **kw),
+        atol=1e-5,
+    )
+    assert model.config.channels_per_frame == maps_only.config.channels_per_frame + 8
+
+
 def test_policy_evaluation_compares_imagined_moves_with_the_expert(wm_arrays):
     from worldmodel.evaluation import evaluate_policy
     from worldmodel.idm.configuration_idm import IDMConfig
@@ -216,3 +247,23 @@ def test_policy_evaluation_compares_imagined_moves_with_the_expert(wm_arrays):
     assert -1 <= result["policy.move_cosine_continue"] <= 1
     still = evaluate_policy(pipeline, idm, wm_arrays, goals, windows=4, rollouts=2, context=1)
     assert still["policy.context_frames"] == 1
+
+
+def test_resuming_with_other_recipe_options_is_refused(tmp_path, vae_dir, wm_arrays):
+    from worldmodel.checkpoint import CheckpointError
+    from worldmodel.training.trainer import TrainConfig, TrainingInterrupted, train
+
+    config = TrainConfig(steps=3, batch_size=2, lr=1e-3, warmup=1, log_every=1)
+
+    def recipe(p_early):
+        return WorldModelRecipe(
+            wm_arrays, None, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path, p_early=p_early
+        )
+
+    with pytest.raises(TrainingInterrupted):
+        train(recipe(0.0), config, tmp_path, max_seconds=0)
+    with pytest.raises(
+        CheckpointError, match=r"different recipe config \(changed: early_windows\)"
+    ):
+        train(recipe(0.5), config, tmp_path)
+    assert train(recipe(0.0), config, tmp_path)["steps"] == 3  # the same options resume

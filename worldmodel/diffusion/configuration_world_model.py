@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from worldmodel.text.configuration_text import TextEncoderConfig
 
+GOAL_VECTOR_CHANNELS = 8  # two goal points x (offset xyz + presence)
+
 
 class TransformerConfig(BaseModel):
     """A tiny `diffusers.LTXVideoTransformer3DModel` (the fastest of the diffusers video
@@ -56,6 +58,11 @@ class WorldModelConfig(BaseModel):
     # Two more maps drawing the skill's objects (what to act on, where it goes) from perception
     # (worldmodel/goals.py); zero when not given.
     goal_maps: bool = True
+    # Per frame, the offset from where the hand should be to each goal point, in metres (and the
+    # goal's presence flag): the direction to move, which the tiny model did not work out from
+    # the hand and goal blobs (measured: the same first move whatever the instruction or goal).
+    # Off in checkpoints that predate it.
+    goal_vectors: bool = False
     hand_map_sigma: float = Field(default=0.08, gt=0, description="blob radius, in [-1, 1] units")
     # Noise levels are shifted towards pure noise in training and sampling: there the
     # conditions are all the model has, so that is where it learns to use them (SD3's shift).
@@ -80,4 +87,5 @@ class WorldModelConfig(BaseModel):
         of the frame, and the pixel's coordinates."""
         latents = self.latent_channels * (1 + self.context_frames)
         maps = (2 if self.hand_maps else 0) + (2 if self.goal_maps else 0)
-        return latents + (2 * self.action_dim + 1) + (self.state_dim + 3 + 1) + 2 + maps
+        vectors = GOAL_VECTOR_CHANNELS if self.goal_vectors else 0
+        return latents + (2 * self.action_dim + 1) + (self.state_dim + 3 + 1) + 2 + maps + vectors

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from worldmodel.checkpoint import PretrainedModel
-from worldmodel.diffusion.configuration_world_model import WorldModelConfig
+from worldmodel.diffusion.configuration_world_model import GOAL_VECTOR_CHANNELS, WorldModelConfig
 from worldmodel.text.modeling_text import TextEncoding, build_text_encoder
 
 
@@ -138,6 +138,11 @@ class WorldModel(PretrainedModel):
             parts.append(self._hand_maps(noisy, actions, action_mask, state, state_mask))
         if cfg.goal_maps:
             parts.append(self._goal_maps(noisy, goals, goal_mask))
+        if cfg.goal_vectors:  # packed last: a widened checkpoint's new columns (training/wm.py)
+            offsets = self._goal_offsets(
+                b, t, actions, action_mask, state, state_mask, goals, goal_mask
+            )
+            parts.append(offsets.permute(0, 2, 1)[..., None, None].expand(-1, -1, -1, h, w))
         x = torch.cat(parts, dim=1)
         out = self.transformer(
             hidden_states=self._pack(x),
@@ -183,6 +188,25 @@ class WorldModel(PretrainedModel):
             ],
             dim=-1,
         )
+
+    def _goal_offsets(
+        self, b, t, actions, action_mask, state, state_mask, goals, goal_mask
+    ) -> torch.Tensor:
+        """(B, T, 8): per frame, (goal - where the hand should be by then) x 3 for both goal points,
+        then their presence flags; zero where the hand or the goal is unknown."""
+        device = self.latent_mean.device
+        if state is None or goals is None:
+            return torch.zeros(b, t, GOAL_VECTOR_CHANNELS, device=device)
+        state_mask = torch.ones(b, device=device) if state_mask is None else state_mask
+        goal_mask = torch.ones(b, 2, device=device) if goal_mask is None else goal_mask
+        hand = state[:, None, :3].expand(b, t, 3)
+        if actions is not None:
+            moved = actions[..., :3].cumsum(1) * self.config.action_scale
+            act_mask = torch.ones(b, device=device) if action_mask is None else action_mask
+            hand = hand + moved * act_mask.view(b, 1, 1)
+        present = goal_mask * state_mask.view(b, 1)  # (B, 2)
+        offsets = (goals[:, None] - hand[:, :, None]) * 3.0 * present[:, None, :, None]
+        return torch.cat([offsets.flatten(2), present[:, None].expand(b, t, 2)], dim=-1)
 
     def _hand_maps(self, like, actions, action_mask, state, state_mask) -> torch.Tensor:
         """(B, 2, T, h, w): a Gaussian blob where the camera sees the hand now, and one where the

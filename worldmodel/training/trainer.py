@@ -148,7 +148,7 @@ def train(
     ema = EMA(model, config.ema_decay) if config.ema_decay else None
     step, elapsed = 0, 0.0
     if resume and (state_dir / "state.json").is_file():
-        step, elapsed = _load_state(state_dir, model, opt, ema, config)
+        step, elapsed = _load_state(state_dir, model, opt, ema, config, recipe)
     elif (state_dir / "state.json").is_file() and accelerator.is_main_process:
         import shutil
 
@@ -201,6 +201,7 @@ def train(
                     opt,
                     ema,
                     config,
+                    recipe,
                     step,
                     elapsed + now - started,
                 )
@@ -267,22 +268,32 @@ def _logger(path: Path):
     )
 
 
-def _identity(model: PretrainedModel, config: TrainConfig) -> dict:
+def _identity(model: PretrainedModel, config: TrainConfig, recipe: Recipe) -> dict:
+    """What a resumed run must share with the saved one: the model, the training settings and
+    the recipe's own options (e.g. the world model's --early-windows, when the recipe has any)."""
     train = config.model_dump(mode="json", exclude=set(TrainConfig.RESUMABLE_CHANGES))
-    return {"model": model.config.model_dump(mode="json"), "train": train}
+    options = recipe.options() if hasattr(recipe, "options") else {}
+    return {"model": model.config.model_dump(mode="json"), "train": train, "recipe": options}
 
 
-def _save_state(state_dir: Path, model, opt, ema: EMA | None, config, step: int, elapsed: float):
+def _save_state(
+    state_dir: Path, model, opt, ema: EMA | None, config, recipe, step: int, elapsed: float
+):
     save_tensors(state_dir / "model.safetensors", model.state_dict())
     if ema:
         save_tensors(state_dir / "ema.safetensors", ema.shadow)
     tensors, meta = _optimizer_tensors(opt)
     save_tensors(state_dir / "optimizer.safetensors", tensors)
-    state = {"step": step, "elapsed_s": elapsed, "optimizer": meta, **_identity(model, config)}
+    state = {
+        "step": step,
+        "elapsed_s": elapsed,
+        "optimizer": meta,
+        **_identity(model, config, recipe),
+    }
     atomic_write_text(state_dir / "state.json", json.dumps(state))
 
 
-def _load_state(state_dir: Path, model, opt, ema: EMA | None, config) -> tuple[int, float]:
+def _load_state(state_dir: Path, model, opt, ema: EMA | None, config, recipe) -> tuple[int, float]:
     path = state_dir / "state.json"
     try:
         state = json.loads(path.read_text())
@@ -290,8 +301,10 @@ def _load_state(state_dir: Path, model, opt, ema: EMA | None, config) -> tuple[i
         raise CheckpointError(
             f"{path}: corrupt JSON ({exc}); delete {state_dir} to start over"
         ) from exc
-    identity = _identity(model, config)
-    for part in ("model", "train"):
+    identity = _identity(model, config, recipe)
+    for part in ("model", "train", "recipe"):
+        if part == "recipe" and part not in state:  # saved before recipes were fingerprinted
+            continue
         if state.get(part) != identity[part]:
             changed = sorted(
                 k

@@ -144,6 +144,18 @@ class WorldModelRecipe:
         self.goals, self.goal_mask = self._episode_goals(cache_dir)
         self.eval_windows = eval_windows
 
+    def options(self) -> dict:
+        """The recipe's settings, fingerprinted so a resumed run cannot silently change them."""
+        return {
+            "early_windows": self.p_early,
+            "init_from": str(self.init_from) if self.init_from else None,
+            "drop_text": self.p_drop_text,
+            "drop_actions": self.p_drop_actions,
+            "drop_state": self.p_drop_state,
+            "drop_goals": self.p_drop_goals,
+            "full_noise": self.p_full_noise,
+        }
+
     def _delta_std(self, windows: int = 2048) -> np.ndarray:
         """Per-channel std of (future - current) in normalized latents, over sampled windows."""
         rng = np.random.default_rng(0)
