@@ -18,6 +18,8 @@ OPEN, CLOSED = -1.0, 1.0
 # Gripper command that leaves each finger 2 cm from the centre: wide enough for the drawer handle
 # bar, narrow enough that the back finger fits between the bar and the drawer front.
 HANDLE_GRIP = 1.0 - 2 * 0.02 / L.FINGER_OPEN
+# Each finger 3.5 cm from the centre: room for a block turned by up to 20 degrees.
+NARROW_GRIP = 1.0 - 2 * 0.035 / L.FINGER_OPEN
 TRAVEL_Z = 0.15
 Point = Callable[[], np.ndarray]
 
@@ -84,12 +86,24 @@ def _drop_point(sim: TabletopSim, call: SkillCall) -> np.ndarray:
     return np.array([*_free_spot(sim, centre, target, block), z])
 
 
+def _approach_grip(sim: TabletopSim, block: str) -> float:
+    """OPEN, or a narrower opening when a fully open back finger would land on the open drawer's
+    handle bar (a block just in front of it; the handle juts out past the drawer)."""
+    handle, b = _pos(sim, "drawer"), _pos(sim, block)
+    reach = L.FINGER_OPEN + L.FINGER_HALF_THICKNESS
+    near_x = abs(b[0] - handle[0]) < L.HANDLE_HALF[0] + L.FINGER_HALF_WIDTH + 0.005
+    if near_x and b[1] + reach > handle[1] - L.HANDLE_HALF[1] - 0.005:
+        return NARROW_GRIP
+    return OPEN
+
+
 def pick_and_drop(sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
     """pick_place and stack: grasp the block, carry it above the goal, release."""
     block = call.args["object"]
-    yield from _up(sim, OPEN)
-    yield from move_to(sim, lambda: _pos(sim, block) * (1, 1, 0) + (0, 0, TRAVEL_Z), OPEN)
-    yield from move_to(sim, lambda: _pos(sim, block), OPEN, tol=0.003)
+    grip = _approach_grip(sim, block)
+    yield from _up(sim, grip)
+    yield from move_to(sim, lambda: _pos(sim, block) * (1, 1, 0) + (0, 0, TRAVEL_Z), grip)
+    yield from move_to(sim, lambda: _pos(sim, block), grip, tol=0.003)
     yield from hold(CLOSED, 4)
     yield from _up(sim, CLOSED)
     drop = _drop_point(sim, call)  # chosen once, so the goal does not hop while carrying

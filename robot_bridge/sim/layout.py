@@ -29,6 +29,7 @@ EE_HOME = (0.0, -0.12, 0.16)
 
 FINGER_OPEN = 0.05  # each finger's distance from the centre line when fully open
 FINGER_HALF_THICKNESS = 0.006
+FINGER_HALF_WIDTH = 0.012
 
 BLOCK_HALF = 0.02
 BLOCK_COLORS = {
@@ -55,6 +56,7 @@ TRAY_FLOOR_Z = 0.015
 TRAY_RIM_Z = 0.06
 HANDLE_Y = -0.105  # relative to the cabinet centre, drawer closed
 HANDLE_Z = 0.05
+HANDLE_HALF = (0.03, 0.006, 0.006)
 
 BUTTON_RADIUS = 0.03
 BUTTON_TOP_Z = 0.022

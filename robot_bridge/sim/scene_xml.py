@@ -82,9 +82,7 @@ def _cabinet_geoms() -> str:
         _box("drawer_right", (wall, ly, rim_h), (L.TRAY_HALF_X + wall, cy, rim_c), tray_c),
         _box("drawer_back", (L.TRAY_HALF_X, wall, rim_h), (0, y1 + wall, rim_c), tray_c),
         _box("drawer_front", (0.087, 0.0025, 0.037), (0, y0 - 0.0025, 0.048), tray_c),
-        _box(
-            "drawer_handle", (0.03, 0.006, 0.006), (0, L.HANDLE_Y, L.HANDLE_Z), (0.2, 0.2, 0.2, 1)
-        ),
+        _box("drawer_handle", L.HANDLE_HALF, (0, L.HANDLE_Y, L.HANDLE_Z), (0.2, 0.2, 0.2, 1)),
         _box(
             "drawer_post_l", (0.004, 0.017, 0.004), (-0.026, -0.084, L.HANDLE_Z), (0.2, 0.2, 0.2, 1)
         ),
@@ -110,7 +108,7 @@ def _cabinet_geoms() -> str:
 
 
 def _hand() -> str:
-    fx = 0.012
+    fx = L.FINGER_HALF_WIDTH
     finger = (
         '<body name="finger_{side}"><joint name="finger_{side}" type="slide" axis="0 1 0" '
         'range="{lo} {hi}" damping="1" armature="0.005"/>'

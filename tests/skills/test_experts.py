@@ -42,3 +42,20 @@ def test_captions_follow_the_state(sim):
     assert times == sorted(times) and np.isclose(
         captioner.captions[1].t, captioner.captions[1].frame / 10
     )
+
+
+def test_a_block_just_in_front_of_the_open_drawer_handle_is_grasped(sim):
+    from evals.skills_eval import task_for
+    from skills.experts import NARROW_GRIP, _approach_grip
+    from skills.predicates import is_success
+
+    # seed 163 puts the blue block 5 cm in front of the open drawer's handle bar: fully open
+    # fingers land on the bar and never reach the block
+    call = task_for(sim, "pick_place", 163)
+    assert sim.layout.drawer_open and _approach_grip(sim, call.args["object"]) == NARROW_GRIP
+    start = sim.scene()
+    for action in expert_actions(sim, call):
+        sim.step(action)
+    assert is_success(call, sim.scene(), start)
+    sim.reset(0)  # elsewhere the approach stays fully open
+    assert _approach_grip(sim, sim.scene().blocks()[0]) == -1.0
