@@ -1,8 +1,9 @@
-"""Text-conditioned imagination as a policy: per skill, imagine 4 futures of the instruction from
-the current camera frame, pick the judge's favourite, execute its IDM-inverted actions open-loop
-in the simulator, observe, and repeat (receding horizon) until the judge says done or the step
-budget runs out. Success (simulator ground truth) against the scripted expert and random actions
-on the same seeded tasks.
+"""Text-conditioned imagination as a policy: per skill, the agent's world-model executor
+(evals.skills_eval.WorldModelSkillExecutor: imagine N futures of the instruction from the current
+camera frame, invert, reject, let the judge pick, execute a chunk, re-imagine) until the judge says
+done twice in a row or the step budget runs out. Success (simulator ground truth) against the
+scripted expert and random actions on the same seeded tasks, on any composition from unseen
+scene seeds; `benchmarks/agent_skills.py` splits seen and held-out compositions.
 
 Offline, on recorded success episodes of `--offline-data` (skipped when missing): how well the
 IDM actions of imagined rollouts point where the expert moved next (worldmodel.evaluation
@@ -30,45 +31,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from evals.skills_eval import MAX_STEPS, RandomExecutor, ScriptedExecutor, run_episode, task_for  # noqa: E402
+from evals.skills_eval import (  # noqa: E402
+    MAX_STEPS,
+    RandomExecutor,
+    ScriptedExecutor,
+    WorldModelSkillExecutor,
+    run_episode,
+    task_for,
+)
 from robot_bridge.sim.tabletop import TabletopSim  # noqa: E402
 from skills.library import SKILL_KINDS  # noqa: E402
-from skills.predicates import is_success  # noqa: E402
 from worldmodel.checkpoint import atomic_write_text  # noqa: E402
-from worldmodel.goals import goal_points  # noqa: E402
-
-
-def run_worldmodel(sim, imaginer, call, rollouts: int, seed: int, done_at: float) -> dict:
-    """One episode of the imagine-invert-judge loop; returns success and the judge's claim."""
-    instruction = call.instruction()
-    start = sim.scene()
-    frames = [sim.render()]
-    goals = goal_points(call.skill, call.args, sim.observe().objects)  # perceived at the start
-    steps, claimed, chunk = 0, False, 0
-    while steps < MAX_STEPS:
-        recent = np.stack(frames[-2:])
-        result = imaginer.imagine(
-            recent,
-            instruction,
-            rollouts=rollouts,
-            seed=seed * 1000 + chunk,
-            history=np.stack(frames),
-            state=[*sim.ee_pos(), sim.gripper_opening()],
-            goals=goals,
-        )
-        for action in result.actions[result.best]:
-            sim.step(np.asarray(action, np.float64))
-            frames.append(sim.render())
-            steps += 1
-        chunk += 1
-        claimed = bool(imaginer.judge.score([np.stack(frames)], [instruction])[0] >= done_at)
-        if claimed:
-            break
-    return {
-        "success": is_success(call, sim.scene(), start),
-        "judge_claimed": claimed,
-        "steps": steps,
-    }
 
 
 def offline_moves(imaginer, split: Path, windows: int, rollouts: int) -> dict:
@@ -102,7 +75,6 @@ def main() -> None:
     parser.add_argument("--rollouts", type=int, default=4)
     parser.add_argument("--steps", type=int, default=2, help="Euler sampling steps")
     parser.add_argument("--guidance", type=float, default=1.0)
-    parser.add_argument("--done-at", type=float, default=0.5, help="judge score that ends a task")
     parser.add_argument("--seed", type=int, default=10_000, help="first task seed (unseen scenes)")
     parser.add_argument("--skills", nargs="+", default=list(SKILL_KINDS))
     parser.add_argument("--checkpoints", type=Path, default=None)
@@ -120,9 +92,9 @@ def main() -> None:
     sim = TabletopSim(image_size=imaginer.pipeline.vae.config.image_size)
     started = time.perf_counter()
     per_skill = {}
+    executor = WorldModelSkillExecutor(rollouts=args.rollouts, imaginer=imaginer)
     for kind in args.skills if args.episodes > 0 else []:  # --episodes 0: offline moves only
         wins = {"worldmodel": 0, "scripted": 0, "random": 0}
-        claims = {"true_pos": 0, "false_pos": 0}
         for i in range(args.episodes):
             seed = args.seed + i
             call = task_for(sim, kind, seed)
@@ -130,16 +102,18 @@ def main() -> None:
             task_for(sim, kind, seed)
             wins["random"] += run_episode(sim, RandomExecutor(seed), call)
             task_for(sim, kind, seed)
-            ep = run_worldmodel(sim, imaginer, call, args.rollouts, seed, args.done_at)
-            wins["worldmodel"] += ep["success"]
-            if ep["judge_claimed"]:
-                claims["true_pos" if ep["success"] else "false_pos"] += 1
+            success = run_episode(sim, executor, call)
+            executor.outcome(success)
+            wins["worldmodel"] += success
             if not args.json:
-                print(f"{kind} #{i}: {call} -> {ep}", file=sys.stderr)
+                print(
+                    f"{kind} #{i}: {call} -> success {success}, judge claimed {executor.claimed}",
+                    file=sys.stderr,
+                )
         per_skill[kind] = {
             "episodes": args.episodes,
             **{f"{k}_success_rate": round(v / args.episodes, 3) for k, v in wins.items()},
-            "judge_claims": claims,
+            **executor.stats(),
         }
     sim.close()
     offline = None

@@ -54,12 +54,17 @@ class WorldModelSkillExecutor:
     name = "worldmodel"
 
     def __init__(
-        self, seed: int = 0, rollouts: int = 4, max_chunks: int = 16, confirmations: int = 2
+        self,
+        seed: int = 0,
+        rollouts: int = 4,
+        max_chunks: int = 16,
+        confirmations: int = 2,
+        imaginer=None,
     ) -> None:
         from agent.executors.worldmodel import WorldModelExecutor
         from agent.judges.local import LocalJudge
 
-        self.executor = WorldModelExecutor(rollouts=rollouts, seed=seed)
+        self.executor = WorldModelExecutor(rollouts=rollouts, seed=seed, imaginer=imaginer)
         self.judge = LocalJudge()
         self.max_chunks = max_chunks
         self.confirmations = confirmations  # "done" verdicts in a row, as the agent's graph asks
