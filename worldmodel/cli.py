@@ -77,6 +77,7 @@ def _train(
     init_from: Path | None = None,
     warmup: int | None = None,
     early_windows: float = 0.0,
+    goal_vectors: bool = False,
 ) -> None:
     import time
 
@@ -91,7 +92,7 @@ def _train(
         TimeRemainingColumn,
     )
 
-    from worldmodel.training.pipeline import run
+    from worldmodel.training.pipeline import WorldModelOptions, run
     from worldmodel.training.trainer import TrainingInterrupted
 
     if threads is not None:
@@ -100,6 +101,8 @@ def _train(
         torch.set_num_threads(threads)
     if early_windows and models != ("wm",):
         fail("--early-windows applies to `reverie train wm` only")
+    if goal_vectors and models != ("wm",):
+        fail("--goal-vectors applies to `reverie train wm` only")
     if not 0.0 <= early_windows < 1.0:
         fail(f"--early-windows must be a fraction in [0, 1); got {early_windows}")
     if init_from is not None:
@@ -138,8 +141,7 @@ def _train(
                     left,
                     install,
                     progress=progress,
-                    init_from=init_from,
-                    early_windows=early_windows,
+                    wm=WorldModelOptions(init_from, early_windows, goal_vectors),
                 )
             except TrainingInterrupted as exc:
                 results[model] = {"model": model, "interrupted": str(exc)}
@@ -164,6 +166,13 @@ InitOpt = Annotated[
     typer.Option(
         help="World model only: start from this trained model's folder (fine-tuning; new input "
         "channels start at zero)."
+    ),
+]
+GoalVectorsOpt = Annotated[
+    bool,
+    typer.Option(
+        help="World model only: add per-frame inputs pointing from the hand to the skill's goal "
+        "points (an experiment; the shipped model has none)."
     ),
 ]
 EarlyOpt = Annotated[
@@ -191,6 +200,7 @@ def _make_train_command(models: tuple[str, ...], doc: str):
         init_from: InitOpt = None,
         warmup: WarmupOpt = None,
         early_windows: EarlyOpt = 0.0,
+        goal_vectors: GoalVectorsOpt = False,
     ) -> None:
         _train(
             models,
@@ -208,6 +218,7 @@ def _make_train_command(models: tuple[str, ...], doc: str):
             init_from,
             warmup,
             early_windows,
+            goal_vectors,
         )
 
     command.__doc__ = doc

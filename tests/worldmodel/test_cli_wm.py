@@ -103,6 +103,8 @@ def test_init_from_is_checked_before_any_work(tmp_path):
     assert early.exit_code == 2 and "applies to `reverie train wm` only" in early.output
     too_many = runner.invoke(train_app, ["wm", "--early-windows", "1.5"])
     assert too_many.exit_code == 2 and "fraction in [0, 1)" in too_many.output
+    vectors = runner.invoke(train_app, ["judge", "--goal-vectors"])
+    assert vectors.exit_code == 2 and "applies to `reverie train wm` only" in vectors.output
 
 
 def test_score_without_recorded_data_says_how_to_record_it(tmp_path):

@@ -267,3 +267,12 @@ def test_resuming_with_other_recipe_options_is_refused(tmp_path, vae_dir, wm_arr
     ):
         train(recipe(0.5), config, tmp_path)
     assert train(recipe(0.0), config, tmp_path)["steps"] == 3  # the same options resume
+
+
+def test_recipe_default_config_takes_goal_vectors(tmp_path, vae_dir, wm_arrays):
+    recipe = WorldModelRecipe(
+        wm_arrays, None, vae_dir=vae_dir, cache_dir=tmp_path, goal_vectors=True
+    )
+    assert recipe.config.goal_vectors and recipe.config.latent_channels == TINY_VAE.latent_channels
+    plain = WorldModelRecipe(wm_arrays, None, vae_dir=vae_dir, cache_dir=tmp_path)
+    assert not plain.config.goal_vectors

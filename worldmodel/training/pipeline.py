@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from worldmodel.checkpoint import CONFIG_NAME, DEFAULT_CHECKPOINTS, WEIGHTS_NAME
@@ -29,12 +30,20 @@ def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArr
     return load_split(root, in_memory=in_memory)
 
 
-def build(
-    model: str, data: Path, out: Path, init_from: Path | None = None, early_windows: float = 0.0
-):
-    """(recipe, default TrainConfig) for `model` trained on `data/train`, validated on `data/test`.
-    World model only: `init_from` (fine-tune) and `early_windows` (share of each batch drawn from
-    the episodes' first steps)."""
+@dataclass(frozen=True)
+class WorldModelOptions:
+    """`reverie train wm` only: start from a trained model (`init_from`, new input channels at
+    zero), draw a share of each batch from the episodes' first steps (`early_windows`), and add
+    the per-frame goal-offset inputs (`goal_vectors`)."""
+
+    init_from: Path | None = None
+    early_windows: float = 0.0
+    goal_vectors: bool = False
+
+
+def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None):
+    """(recipe, default TrainConfig) for `model` trained on `data/train`, validated on `data/test`."""
+    wm = wm or WorldModelOptions()
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; valid: {', '.join(MODELS)}")
     train_split = _split(data, "train", in_memory=True, required=True)
@@ -75,8 +84,9 @@ def build(
         val_split,
         vae_dir=vae_dir,
         cache_dir=out / "wm",
-        init_from=init_from,
-        p_early=early_windows,
+        init_from=wm.init_from,
+        p_early=wm.early_windows,
+        goal_vectors=wm.goal_vectors,
     ), DEFAULT_TRAIN
 
 
@@ -89,15 +99,14 @@ def run(
     max_seconds: float | None = None,
     install: bool = False,
     progress: Callable[[int, int, dict], None] | None = None,
-    init_from: Path | None = None,
-    early_windows: float = 0.0,
+    wm: WorldModelOptions | None = None,
 ) -> dict:
     """Train one model; with `install`, copy the result into the shipped `checkpoints/`."""
-    if model != "wm" and (init_from is not None or early_windows):
+    if model != "wm" and wm not in (None, WorldModelOptions()):
         raise ValueError(
-            f"--init-from and --early-windows apply to the world model only, not {model}"
+            f"--init-from, --early-windows and --goal-vectors apply to the world model only, not {model}"
         )
-    recipe, defaults = build(model, data, out, init_from, early_windows)
+    recipe, defaults = build(model, data, out, wm)
     config = TrainConfig.model_validate(
         {**defaults.model_dump(), **{k: v for k, v in (overrides or {}).items() if v is not None}}
     )

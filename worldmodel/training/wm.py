@@ -110,12 +110,15 @@ class WorldModelRecipe:
         init_from: Path | None = None,
         eval_windows: int = 48,
         p_early: float = 0.0,
+        goal_vectors: bool = False,
     ) -> None:
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
         self.vae = FrameVAE.from_pretrained(vae_dir)
         vc = self.vae.config
         self.config = config or WorldModelConfig(
-            latent_channels=vc.latent_channels, latent_size=vc.latent_size
+            latent_channels=vc.latent_channels,
+            latent_size=vc.latent_size,
+            goal_vectors=goal_vectors,
         )
         if (self.config.latent_channels, self.config.latent_size) != (
             vc.latent_channels,
