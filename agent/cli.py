@@ -333,6 +333,56 @@ def record_rollouts_cmd(
         )
 
 
+@app.command("record-takeovers")
+def record_takeovers_cmd(
+    episodes: Annotated[int, typer.Option(help="Seeded tasks (one expert finish each).")] = 360,
+    out: Annotated[
+        Path,
+        typer.Option(help="Where to write; `reverie train wm` reads DATA/expert_takeovers.npz."),
+    ] = Path("data/episodes/expert_takeovers.npz"),
+    seed: Annotated[int, typer.Option(help="First task seed.")] = 40_000,
+    workers: Annotated[int, typer.Option(help="Processes (one torch thread each).")] = 1,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(help="Models the executor acts with (default: the shipped checkpoints/)."),
+    ] = None,
+    guidance: Annotated[
+        float, typer.Option(help="Classifier-free guidance of the executor's imagination.")
+    ] = 1.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """DAgger data for the world model: the world-model executor acts for 4-48 steps on seeded
+    tasks (seen compositions), then the scripted expert finishes; the expert's part is recorded."""
+    from worldmodel.data.takeovers import record_takeovers
+
+    if episodes < 1:
+        fail(f"--episodes must be >= 1; got {episodes}")
+    if workers < 1:
+        fail(f"--workers must be >= 1; got {workers}")
+    if guidance < 1.0:
+        fail(f"--guidance must be >= 1 (1 = no guidance); got {guidance}")
+    if checkpoints is not None and not (checkpoints / "wm").is_dir():
+        fail(f"--checkpoints {checkpoints}: no wm/ inside; give a folder laid out like checkpoints/")
+    with _progress() as progress:
+        task = progress.add_task("recording expert take-overs", total=episodes)
+        summary = record_takeovers(
+            out,
+            episodes,
+            seed,
+            workers,
+            checkpoints=checkpoints,
+            guidance=guidance,
+            progress=lambda *_: progress.advance(task),
+        )
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        typer.echo(
+            f"{summary['episodes']} expert finishes ({summary['expert_successes']} successful, "
+            f"{summary['frames']} frames) written to {out}"
+        )
+
+
 @eval_app.command("skills")
 def eval_skills_cmd(
     executor: Annotated[

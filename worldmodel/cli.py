@@ -74,11 +74,11 @@ def _train(
     install: bool,
     threads: int | None,
     as_json: bool,
-    init_from: Path | None = None,
     warmup: int | None = None,
-    early_windows: float = 0.0,
-    goal_vectors: bool = False,
+    wm_options: dict | None = None,
 ) -> None:
+    """`wm_options`: the world-model-only options by name (WorldModelOptions' fields)."""
+    import dataclasses
     import time
 
     import torch
@@ -99,19 +99,22 @@ def _train(
         if threads < 1:
             fail(f"--threads must be >= 1; got {threads}")
         torch.set_num_threads(threads)
-    if early_windows and models != ("wm",):
-        fail("--early-windows applies to `reverie train wm` only")
-    if goal_vectors and models != ("wm",):
-        fail("--goal-vectors applies to `reverie train wm` only")
-    if not 0.0 <= early_windows < 1.0:
-        fail(f"--early-windows must be a fraction in [0, 1); got {early_windows}")
-    if init_from is not None:
-        if models != ("wm",):
-            fail("--init-from applies to `reverie train wm` only")
-        if not (init_from / "model.safetensors").is_file():
-            fail(
-                f"--init-from {init_from}: no model.safetensors there; give a trained world model's folder, e.g. runs/train/wm"
-            )
+    wm, default = WorldModelOptions(**(wm_options or {})), WorldModelOptions()
+    given = [
+        "--" + f.name.replace("_", "-")
+        for f in dataclasses.fields(wm)
+        if getattr(wm, f.name) != getattr(default, f.name)
+    ]
+    if given and models != ("wm",):
+        fail(f"{', '.join(given)} applies to `reverie train wm` only")
+    if not 0.0 <= wm.early_windows < 1.0:
+        fail(f"--early-windows must be a fraction in [0, 1); got {wm.early_windows}")
+    if wm.drop_actions is not None and not 0.0 <= wm.drop_actions <= 1.0:
+        fail(f"--drop-actions must be a fraction in [0, 1]; got {wm.drop_actions}")
+    if wm.init_from is not None and not (wm.init_from / "model.safetensors").is_file():
+        fail(
+            f"--init-from {wm.init_from}: no model.safetensors there; give a trained world model's folder, e.g. runs/train/wm"
+        )
     overrides = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed, "warmup": warmup}
     deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
     results = {}
@@ -141,7 +144,7 @@ def _train(
                     left,
                     install,
                     progress=progress,
-                    wm=WorldModelOptions(init_from, early_windows, goal_vectors),
+                    wm=wm,
                 )
             except TrainingInterrupted as exc:
                 results[model] = {"model": model, "interrupted": str(exc)}
@@ -182,6 +185,13 @@ EarlyOpt = Annotated[
         "where only the instruction and goal maps say which way to go."
     ),
 ]
+DropActionsOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="World model only: share of windows trained without their actions, i.e. as the "
+        "agent imagines [0.3]. Higher trains text-conditioned imagination harder."
+    ),
+]
 
 
 def _make_train_command(models: tuple[str, ...], doc: str):
@@ -201,6 +211,7 @@ def _make_train_command(models: tuple[str, ...], doc: str):
         warmup: WarmupOpt = None,
         early_windows: EarlyOpt = 0.0,
         goal_vectors: GoalVectorsOpt = False,
+        drop_actions: DropActionsOpt = None,
     ) -> None:
         _train(
             models,
@@ -215,10 +226,13 @@ def _make_train_command(models: tuple[str, ...], doc: str):
             install,
             threads,
             as_json,
-            init_from,
             warmup,
-            early_windows,
-            goal_vectors,
+            wm_options={
+                "init_from": init_from,
+                "early_windows": early_windows,
+                "goal_vectors": goal_vectors,
+                "drop_actions": drop_actions,
+            },
         )
 
     command.__doc__ = doc

@@ -50,6 +50,9 @@ def test_eval_skills_scripted_json():
         ),
         (["scene", "--seed", "-1"], "--seed must be >= 0"),
         (["datagen", "--episodes", "0", "--out", "/tmp/x"], "--episodes"),
+        (["record-takeovers", "--guidance", "0.5"], "--guidance must be >= 1"),
+        (["record-takeovers", "--checkpoints", "/nonexistent"], "no wm/ inside"),
+        (["record-takeovers", "--workers", "0"], "--workers must be >= 1"),
     ],
 )
 def test_bad_input_gets_clear_error(args, message):

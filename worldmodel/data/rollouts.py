@@ -48,11 +48,17 @@ def record_rollouts(
         raise ValueError(f"episodes must be >= 1; got {episodes}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1; got {workers}")
-    workers = min(workers, episodes)
-    if workers == 1:
-        clips, labels, texts = _record_range(seed, episodes, progress)
-    else:
-        clips, labels, texts = _record_in_processes(seed, episodes, workers, progress)
+    with tempfile.TemporaryDirectory() as tmp:
+        parts = record_in_processes(
+            _record_part, seed, episodes, min(workers, episodes), Path(tmp), progress
+        )
+        clips, labels, texts = [], [], []
+        for part in parts:  # in seed order
+            with np.load(part, allow_pickle=False) as saved:
+                ends = np.cumsum(saved["lengths"])
+                clips += np.split(saved["frames"], ends[:-1])
+                labels += saved["labels"].tolist()
+                texts += [str(t) for t in saved["instructions"]]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp.npz")
@@ -96,30 +102,33 @@ def _record_range(
     return clips, labels, texts
 
 
-def _record_in_processes(seed, episodes, workers, progress):
+def record_in_processes(record_part, seed, episodes, workers, tmp: Path, progress, options=None):
+    """Run `record_part(first_seed, count, part_path, progress, options)` over contiguous seed
+    ranges, one spawned process each (one torch thread each), or here when `workers` is 1;
+    returns the part files in seed order. `progress(done, success)` counts tasks from all parts."""
     bounds = np.linspace(0, episodes, workers + 1).astype(int)
+    parts = [tmp / f"part{i}.npz" for i in range(workers)]
+    if workers == 1:
+        record_part(seed, episodes, parts[0], progress, options)
+        return parts
     context = multiprocessing.get_context("spawn")  # MuJoCo and torch do not survive fork
-    with context.Manager() as manager, tempfile.TemporaryDirectory() as tmp:
+    with context.Manager() as manager:
         queue = manager.Queue()  # each finished attempt, from any worker, for the progress bar
-        parts = [Path(tmp) / f"part{i}.npz" for i in range(workers)]
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=_init_worker, initargs=(queue,)
         ) as pool:
             futures = [
-                pool.submit(_record_part, seed + lo, hi - lo, part)
+                pool.submit(_run_part, record_part, seed + lo, hi - lo, part, options)
                 for lo, hi, part in zip(bounds[:-1], bounds[1:], parts, strict=True)
             ]
             _report_progress(queue, futures, episodes, progress)
             for future in futures:
                 future.result()  # re-raises a worker's error
-        clips, labels, texts = [], [], []
-        for part in parts:  # in seed order
-            with np.load(part, allow_pickle=False) as saved:
-                ends = np.cumsum(saved["lengths"])
-                clips += np.split(saved["frames"], ends[:-1])
-                labels += saved["labels"].tolist()
-                texts += [str(t) for t in saved["instructions"]]
-    return clips, labels, texts
+    return parts
+
+
+def _run_part(record_part, seed, episodes, part, options) -> None:
+    record_part(seed, episodes, part, lambda _done, success: _progress_queue.put(success), options)
 
 
 def _report_progress(queue, futures, episodes, progress) -> None:
@@ -145,10 +154,8 @@ def _init_worker(queue) -> None:
     _progress_queue = queue
 
 
-def _record_part(seed: int, episodes: int, part: Path) -> None:
-    clips, labels, texts = _record_range(
-        seed, episodes, lambda _done, success: _progress_queue.put(success)
-    )
+def _record_part(seed: int, episodes: int, part: Path, progress, _options=None) -> None:
+    clips, labels, texts = _record_range(seed, episodes, progress)
     _save(part, clips, labels, texts, np.savez)
 
 

@@ -173,7 +173,7 @@ class WorldModelPipeline:
                     actions=None if act is None else torch.cat([act, act]),
                     state=None if st is None else torch.cat([st, st]),
                     goals=None if gp is None else torch.cat([gp, gp]),
-                    goal_mask=None if gm is None else torch.cat([gm, gm]),
+                    goal_mask=None if gm is None else torch.cat([gm, gm * 0]),
                 )
                 x0_cond, x0_null = both.chunk(2)
                 x0 = x0_null + guidance * (x0_cond - x0_null)

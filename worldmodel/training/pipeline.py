@@ -33,12 +33,14 @@ def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArr
 @dataclass(frozen=True)
 class WorldModelOptions:
     """`reverie train wm` only: start from a trained model (`init_from`, new input channels at
-    zero), draw a share of each batch from the episodes' first steps (`early_windows`), and add
-    the per-frame goal-offset inputs (`goal_vectors`)."""
+    zero), draw a share of each batch from the episodes' first steps (`early_windows`), add
+    the per-frame goal-offset inputs (`goal_vectors`), and train that share of windows without
+    their actions (`drop_actions`, None: the recipe's default)."""
 
     init_from: Path | None = None
     early_windows: float = 0.0
     goal_vectors: bool = False
+    drop_actions: float | None = None
 
 
 def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None):
@@ -77,8 +79,12 @@ def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None
             train_split, val_split, vae_dir=vae_dir, wm_dir=wm_dir, cache_dir=out / "refiner"
         )
         return recipe, DEFAULT_TRAIN
+    from worldmodel.data.takeovers import TAKEOVERS_GLOB
     from worldmodel.training.wm import DEFAULT_TRAIN, WorldModelRecipe
 
+    # expert finishes from the states the executor reached (DAgger), one file per round
+    takeovers = sorted(data.glob(TAKEOVERS_GLOB))
+    drop = {} if wm.drop_actions is None else {"p_drop_actions": wm.drop_actions}
     return WorldModelRecipe(
         train_split,
         val_split,
@@ -87,6 +93,8 @@ def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None
         init_from=wm.init_from,
         p_early=wm.early_windows,
         goal_vectors=wm.goal_vectors,
+        takeovers=takeovers,
+        **drop,
     ), DEFAULT_TRAIN
 
 
@@ -104,7 +112,8 @@ def run(
     """Train one model; with `install`, copy the result into the shipped `checkpoints/`."""
     if model != "wm" and wm not in (None, WorldModelOptions()):
         raise ValueError(
-            f"--init-from, --early-windows and --goal-vectors apply to the world model only, not {model}"
+            "--init-from, --early-windows, --goal-vectors and --drop-actions apply to the world "
+            f"model only, not {model}"
         )
     recipe, defaults = build(model, data, out, wm)
     config = TrainConfig.model_validate(

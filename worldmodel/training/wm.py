@@ -111,7 +111,9 @@ class WorldModelRecipe:
         eval_windows: int = 48,
         p_early: float = 0.0,
         goal_vectors: bool = False,
+        takeovers: list[Path] | None = None,
     ) -> None:
+        """`takeovers`: `reverie record-takeovers` files whose episodes join `train`."""
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
         self.vae = FrameVAE.from_pretrained(vae_dir)
         vc = self.vae.config
@@ -130,10 +132,14 @@ class WorldModelRecipe:
             )
         self.train_data, self.val_data = train, val
         self.latents = cached_latents(vae_dir, self.vae, train, cache_dir)
+        self.goals, self.goal_mask = self._episode_goals(cache_dir)
+        self.takeover_digests: list[str] = []
+        for path in takeovers or []:
+            self._add_takeovers(Path(path), vae_dir, cache_dir)
         sample = self.latents[:: max(1, len(self.latents) // 4096)].astype(np.float32)
         self.latent_mean = sample.mean(axis=(0, 2, 3))
         self.latent_std = sample.std(axis=(0, 2, 3)) + 1e-6
-        self.rows = window_rows(train)
+        self.rows = window_rows(self.train_data)
         if not 0.0 <= p_early < 1.0:
             raise ValueError(f"early windows must be a fraction in [0, 1); got {p_early}")
         self.p_early = p_early
@@ -144,7 +150,6 @@ class WorldModelRecipe:
         self.p_full_noise = p_full_noise
         self.p_drop_goals = p_drop_goals
         self.init_from = Path(init_from) if init_from else None
-        self.goals, self.goal_mask = self._episode_goals(cache_dir)
         self.eval_windows = eval_windows
 
     def options(self) -> dict:
@@ -157,7 +162,39 @@ class WorldModelRecipe:
             "drop_state": self.p_drop_state,
             "drop_goals": self.p_drop_goals,
             "full_noise": self.p_full_noise,
+            # absent without take-overs, so runs saved before the option existed still resume
+            **({"takeovers": self.takeover_digests} if self.takeover_digests else {}),
         }
+
+    def _add_takeovers(self, path: Path, vae_dir: Path, cache_dir: Path | None) -> None:
+        """Append the take-over episodes of `path`, their latents (cached by the file's content)
+        and the goal points perceived at each hand-over."""
+        from worldmodel.data.lerobot_v3 import DatasetError
+        from worldmodel.data.takeovers import load_takeovers
+        from worldmodel.training.takeovers import file_digest, with_takeovers
+
+        try:
+            arrays = load_takeovers(path)
+        except ValueError as exc:
+            raise DatasetError(str(exc)) from exc
+        digest = file_digest(path)
+        self.takeover_digests.append(digest)
+        self.train_data = with_takeovers(self.train_data, arrays)
+        cached = None
+        if cache_dir:
+            cached = cache_dir / f"latents_{weights_sha256(vae_dir)}_takeovers_{digest}.npy"
+        if cached and cached.is_file():
+            extra = np.load(cached)
+        else:
+            extra = encode_frames(self.vae, arrays["frames"])
+            if cached:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_name(cached.name + ".tmp.npy")
+                np.save(tmp, extra)
+                tmp.replace(cached)
+        self.latents = np.concatenate([self.latents, extra])
+        self.goals = np.concatenate([self.goals, arrays["goals"].astype(np.float32)])
+        self.goal_mask = np.concatenate([self.goal_mask, arrays["goal_mask"].astype(np.float32)])
 
     def _delta_std(self, windows: int = 2048) -> np.ndarray:
         """Per-channel std of (future - current) in normalized latents, over sampled windows."""
