@@ -265,7 +265,9 @@ CheckpointsOpt = Annotated[
     typer.Option(help="Folder holding vae/, wm/, refiner/, idm/, judge/ [shipped checkpoints/]."),
 ]
 StepsSampling = Annotated[int, typer.Option("--steps", help="Euler sampling steps.")]
-GuidanceOpt = Annotated[float, typer.Option(help="Classifier-free guidance on the instruction.")]
+GuidanceOpt = Annotated[
+    float, typer.Option(help="Classifier-free guidance on the instruction and goal points.")
+]
 
 
 @wm_app.command()

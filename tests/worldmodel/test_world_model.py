@@ -276,3 +276,21 @@ def test_recipe_default_config_takes_goal_vectors(tmp_path, vae_dir, wm_arrays):
     assert recipe.config.goal_vectors and recipe.config.latent_channels == TINY_VAE.latent_channels
     plain = WorldModelRecipe(wm_arrays, None, vae_dir=vae_dir, cache_dir=tmp_path)
     assert not plain.config.goal_vectors
+
+
+def test_guidance_null_branch_has_neither_instruction_nor_goals(vae_dir, wm_arrays):  # noqa: F811
+    vae = FrameVAE.from_pretrained(vae_dir)
+    model = WorldModel(TINY_WM).eval()
+    seen = []
+    original = model.predict_x0
+
+    def spy(*args, **kw):
+        seen.append(kw["goal_mask"].clone())
+        return original(*args, **kw)
+
+    model.predict_x0 = spy
+    pipe = WorldModelPipeline(vae, model)
+    goals = (np.zeros((1, 2, 3), np.float32), np.ones((1, 2), np.float32))
+    context = wm_arrays.frames[:2][None]
+    pipe(context, ["open the drawer"], steps=1, guidance=3.0, states=np.zeros((1, 4)), goals=goals)
+    assert seen[0].tolist() == [[1, 1], [0, 0]]  # conditioned half, then the null half

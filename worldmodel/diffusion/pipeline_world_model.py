@@ -156,7 +156,8 @@ class WorldModelPipeline:
         gen = torch.Generator(self.device).manual_seed(seed)
         shape = (b, cfg.latent_channels, cfg.frames, cfg.latent_size, cfg.latent_size)
         x = torch.randn(shape, generator=gen, device=self.device)
-        # 3. Euler steps along the flow, with classifier-free guidance on the instruction
+        # 3. Euler steps along the flow, with classifier-free guidance on the instruction and the
+        # goal points (the null branch has neither: guidance amplifies what they ask for)
         scheduler = FlowMatchEulerScheduler(steps, cfg.noise_shift if shift is None else shift)
         for i in range(len(scheduler)):
             sigma = scheduler.sigmas[i].expand(b).to(self.device)
