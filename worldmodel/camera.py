@@ -11,9 +11,9 @@ import torch
 from robot_bridge.sim import layout as L
 
 
-def _camera_axes() -> np.ndarray:
+def _camera_axes(pos=L.CAMERA_POS, target=L.CAMERA_TARGET) -> np.ndarray:
     """Rows: right, up, forward (unit vectors in world coordinates), as MuJoCo builds them."""
-    forward = np.subtract(L.CAMERA_TARGET, L.CAMERA_POS).astype(np.float64)
+    forward = np.subtract(target, pos).astype(np.float64)
     forward /= np.linalg.norm(forward)
     right = np.cross(forward, (0.0, 0.0, 1.0))
     right /= np.linalg.norm(right)
@@ -26,13 +26,20 @@ _ORIGIN = torch.tensor(L.CAMERA_POS, dtype=torch.float32)
 _FOCAL = 0.5 / math.tan(math.radians(L.CAMERA_FOVY_DEG) / 2)  # in image widths (square images)
 
 
-def project(points: torch.Tensor) -> torch.Tensor:
+def project(points: torch.Tensor, camera: tuple | None = None) -> torch.Tensor:
     """World points (..., 3) in metres -> image coordinates (..., 2) as (x, y) in [-1, 1]
-    (left to right, top to bottom), the convention of `torch.linspace(-1, 1, size)` pixel grids."""
-    cam = (points - _ORIGIN.to(points)) @ _AXES.to(points).T
+    (left to right, top to bottom), the convention of `torch.linspace(-1, 1, size)` pixel grids.
+    `camera`: (position, target, vertical field of view in degrees) other than the head camera's."""
+    axes, origin, focal = _AXES, _ORIGIN, _FOCAL
+    if camera is not None:
+        pos, target, fovy = camera
+        axes = torch.tensor(_camera_axes(pos, target), dtype=torch.float32)
+        origin = torch.tensor(pos, dtype=torch.float32)
+        focal = 0.5 / math.tan(math.radians(fovy) / 2)
+    cam = (points - origin.to(points)) @ axes.to(points).T
     depth = cam[..., 2:3].clamp_min(1e-3)
-    x = cam[..., 0:1] / depth * _FOCAL * 2
-    y = -cam[..., 1:2] / depth * _FOCAL * 2
+    x = cam[..., 0:1] / depth * focal * 2
+    y = -cam[..., 1:2] / depth * focal * 2
     return torch.cat([x, y], dim=-1)
 
 

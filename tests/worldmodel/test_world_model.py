@@ -150,6 +150,12 @@ def test_camera_projection_puts_the_look_at_point_in_the_image_centre():
     far = project(torch.tensor([0.0, 0.2, 0.0]))
     assert right[0] > 0.1 and abs(right[1]) < 0.05
     assert far[1] < -0.1
+    shipped = (L.CAMERA_POS, L.CAMERA_TARGET, L.CAMERA_FOVY_DEG)
+    assert torch.allclose(project(torch.tensor([0.0, 0.2, 0.0]), shipped), far)
+    # another placement: from the +x side, looking at the origin, +y is the image's right
+    side = ((1.0, 0.0, 0.0), (0.0, 0.0, 0.0), 50.0)
+    x, y = project(torch.tensor([0.0, 0.1, 0.0]), side).tolist()
+    assert x > 0.1 and abs(y) < 1e-5
 
 
 def test_hand_maps_follow_the_actions():
