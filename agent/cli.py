@@ -362,7 +362,9 @@ def record_takeovers_cmd(
     if guidance < 1.0:
         fail(f"--guidance must be >= 1 (1 = no guidance); got {guidance}")
     if checkpoints is not None and not (checkpoints / "wm").is_dir():
-        fail(f"--checkpoints {checkpoints}: no wm/ inside; give a folder laid out like checkpoints/")
+        fail(
+            f"--checkpoints {checkpoints}: no wm/ inside; give a folder laid out like checkpoints/"
+        )
     with _progress() as progress:
         task = progress.add_task("recording expert take-overs", total=episodes)
         summary = record_takeovers(

@@ -109,7 +109,9 @@ def test_init_from_is_checked_before_any_work(tmp_path):
     assert dropped.exit_code == 2
     assert "--goal-vectors, --drop-actions applies to `reverie train wm` only" in dropped.output
     too_much = runner.invoke(train_app, ["wm", "--drop-actions", "1.5"])
-    assert too_much.exit_code == 2 and "--drop-actions must be a fraction in [0, 1]" in too_much.output
+    assert (
+        too_much.exit_code == 2 and "--drop-actions must be a fraction in [0, 1]" in too_much.output
+    )
 
 
 def test_score_without_recorded_data_says_how_to_record_it(tmp_path):

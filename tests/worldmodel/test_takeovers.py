@@ -68,9 +68,13 @@ def test_recipe_appends_takeovers_with_latents_and_goals(tmp_path, vae_dir):  # 
     assert recipe.goal_mask[4:].tolist() == [[1, 0], [1, 0]] and recipe.goal_mask[:4].sum() == 0
     assert len(recipe.rows) == 4 * 5 + 4 + 6  # windows from the take-overs too
     assert list(tmp_path.glob("latents_*_takeovers_*.npy"))  # cached by the file's content
-    assert recipe.options()["takeovers"] and "takeovers" not in WorldModelRecipe(
-        train_arrays, None, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path
-    ).options()
+    assert (
+        recipe.options()["takeovers"]
+        and "takeovers"
+        not in WorldModelRecipe(
+            train_arrays, None, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path
+        ).options()
+    )
     batch = recipe.batch(np.random.default_rng(0), 4)
     assert torch.isfinite(recipe.loss(recipe.build_model(), batch, torch.Generator())[0])
 
