@@ -85,11 +85,16 @@ def cached_latents(
             vae, data.frames, progress=lambda n, _: bar.update(task, completed=n)
         )
     if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp.npy")
-        np.save(tmp, latents)
-        tmp.replace(path)
+        save_npy_atomic(path, latents)
     return latents
+
+
+def save_npy_atomic(path: Path, array: np.ndarray) -> None:
+    """Write `array` to `path` through a temporary file, so no reader sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npy")
+    np.save(tmp, array)
+    tmp.replace(path)
 
 
 class WorldModelRecipe:
@@ -188,10 +193,7 @@ class WorldModelRecipe:
         else:
             extra = encode_frames(self.vae, arrays["frames"])
             if cached:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_name(cached.name + ".tmp.npy")
-                np.save(tmp, extra)
-                tmp.replace(cached)
+                save_npy_atomic(cached, extra)
         self.latents = np.concatenate([self.latents, extra])
         self.goals = np.concatenate([self.goals, arrays["goals"].astype(np.float32)])
         self.goal_mask = np.concatenate([self.goal_mask, arrays["goal_mask"].astype(np.float32)])
