@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field
 
@@ -176,8 +177,17 @@ class TabletopSim:
     def render(self) -> np.ndarray:
         if self._renderer is None:
             self._renderer = mujoco.Renderer(self.model, self.image_size, self.image_size)
-        self._renderer.update_scene(self.data, camera="head")
-        return self._renderer.render().copy()
+        # No garbage collection while drawing: a dropped simulator's Renderer freed mid-frame
+        # switches GL contexts (mujoco's close()). Suspected cause of two frames that once came
+        # back differing in a datagen resume test (tests/worldmodel/test_datagen.py).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._renderer.update_scene(self.data, camera="head")
+            return self._renderer.render().copy()
+        finally:
+            if collecting:
+                gc.enable()
 
     def object_positions(self) -> dict[str, tuple[float, float, float]]:
         """Positions of every present object (drawer: its handle; light: its bulb)."""
