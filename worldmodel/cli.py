@@ -193,6 +193,14 @@ DropActionsOpt = Annotated[
     ),
 ]
 
+ImagineSuccessesOpt = Annotated[
+    bool,
+    typer.Option(
+        help="World model only: windows trained without their actions come from success "
+        "episodes only; failures (wrong targets, perturbed moves) keep their actions."
+    ),
+]
+
 
 def _make_train_command(models: tuple[str, ...], doc: str):
     def command(
@@ -212,6 +220,7 @@ def _make_train_command(models: tuple[str, ...], doc: str):
         early_windows: EarlyOpt = 0.0,
         goal_vectors: GoalVectorsOpt = False,
         drop_actions: DropActionsOpt = None,
+        imagine_successes: ImagineSuccessesOpt = False,
     ) -> None:
         _train(
             models,
@@ -232,6 +241,7 @@ def _make_train_command(models: tuple[str, ...], doc: str):
                 "early_windows": early_windows,
                 "goal_vectors": goal_vectors,
                 "drop_actions": drop_actions,
+                "imagine_successes": imagine_successes,
             },
         )
 

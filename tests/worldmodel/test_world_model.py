@@ -300,3 +300,26 @@ def test_guidance_null_branch_has_neither_instruction_nor_goals(vae_dir, wm_arra
     context = wm_arrays.frames[:2][None]
     pipe(context, ["open the drawer"], steps=1, guidance=3.0, states=np.zeros((1, 4)), goals=goals)
     assert seen[0].tolist() == [[1, 1], [0, 0]]  # conditioned half, then the null half
+
+
+def test_imagined_windows_can_come_from_successes_only(tmp_path, vae_dir, wm_arrays):
+    def masks(only):
+        recipe = WorldModelRecipe(
+            wm_arrays,
+            None,
+            TINY_WM,
+            vae_dir=vae_dir,
+            cache_dir=tmp_path,
+            p_drop_actions=1.0,
+            free_successes_only=only,
+        )
+        episodes = np.arange(len(wm_arrays.starts)).repeat(4)
+        return recipe._action_mask(np.random.default_rng(0), episodes), episodes, recipe
+
+    everything, episodes, plain = masks(False)
+    assert (everything == 0).all()  # every window imagined, failures too
+    kept, _, recipe = masks(True)
+    failed = ~wm_arrays.success[episodes]
+    assert failed.any() and (kept[failed] == 1).all() and (kept[~failed] == 0).all()
+    assert "free_successes_only" not in plain.options()  # older runs still resume
+    assert recipe.options()["free_successes_only"] is True

@@ -34,13 +34,15 @@ def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArr
 class WorldModelOptions:
     """`reverie train wm` only: start from a trained model (`init_from`, new input channels at
     zero), draw a share of each batch from the episodes' first steps (`early_windows`), add
-    the per-frame goal-offset inputs (`goal_vectors`), and train that share of windows without
-    their actions (`drop_actions`, None: the recipe's default)."""
+    the per-frame goal-offset inputs (`goal_vectors`), train that share of windows without
+    their actions (`drop_actions`, None: the recipe's default), from success episodes only
+    (`imagine_successes`)."""
 
     init_from: Path | None = None
     early_windows: float = 0.0
     goal_vectors: bool = False
     drop_actions: float | None = None
+    imagine_successes: bool = False
 
 
 def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None):
@@ -94,6 +96,7 @@ def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None
         p_early=wm.early_windows,
         goal_vectors=wm.goal_vectors,
         takeovers=takeovers,
+        free_successes_only=wm.imagine_successes,
         **drop,
     ), DEFAULT_TRAIN
 
@@ -112,8 +115,8 @@ def run(
     """Train one model; with `install`, copy the result into the shipped `checkpoints/`."""
     if model != "wm" and wm not in (None, WorldModelOptions()):
         raise ValueError(
-            "--init-from, --early-windows, --goal-vectors and --drop-actions apply to the world "
-            f"model only, not {model}"
+            "--init-from, --early-windows, --goal-vectors, --drop-actions and --imagine-successes "
+            f"apply to the world model only, not {model}"
         )
     recipe, defaults = build(model, data, out, wm)
     config = TrainConfig.model_validate(

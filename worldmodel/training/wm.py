@@ -117,8 +117,12 @@ class WorldModelRecipe:
         p_early: float = 0.0,
         goal_vectors: bool = False,
         takeovers: list[Path] | None = None,
+        free_successes_only: bool = False,
     ) -> None:
-        """`takeovers`: `reverie record-takeovers` files whose episodes join `train`."""
+        """`takeovers`: `reverie record-takeovers` files whose episodes join `train`;
+        `free_successes_only`: windows trained without their actions come from success episodes
+        only (a failure's video, e.g. an expert sent to the wrong target, is not what its
+        instruction looks like; with its actions it still teaches dynamics)."""
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
         self.vae = FrameVAE.from_pretrained(vae_dir)
         vc = self.vae.config
@@ -151,6 +155,7 @@ class WorldModelRecipe:
         self.early_rows = self.rows[self.rows[:, 1] < EARLY_STEPS]
         self.delta_std = self._delta_std()
         self.p_drop_text, self.p_drop_actions = p_drop_text, p_drop_actions
+        self.free_successes_only = free_successes_only
         self.p_drop_state = p_drop_state
         self.p_full_noise = p_full_noise
         self.p_drop_goals = p_drop_goals
@@ -167,8 +172,9 @@ class WorldModelRecipe:
             "drop_state": self.p_drop_state,
             "drop_goals": self.p_drop_goals,
             "full_noise": self.p_full_noise,
-            # absent without take-overs, so runs saved before the option existed still resume
+            # absent when unused, so runs saved before these options existed still resume
             **({"takeovers": self.takeover_digests} if self.takeover_digests else {}),
+            **({"free_successes_only": True} if self.free_successes_only else {}),
         }
 
     def _add_takeovers(self, path: Path, vae_dir: Path, cache_dir: Path | None) -> None:
@@ -270,9 +276,7 @@ class WorldModelRecipe:
             "context": lat(ctx),
             "future": lat(fut),
             "actions": torch.from_numpy(self.train_data.actions[act]),
-            "action_mask": torch.from_numpy(
-                (rng.random(batch_size) >= self.p_drop_actions).astype(np.float32)
-            ),
+            "action_mask": torch.from_numpy(self._action_mask(rng, rows[:, 0])),
             "instructions": instructions,
             "state": torch.from_numpy(self.train_data.states[ctx[:, -1]]),
             "state_mask": torch.from_numpy(
@@ -284,6 +288,13 @@ class WorldModelRecipe:
                 * (rng.random((batch_size, 1)) >= self.p_drop_goals).astype(np.float32)
             ),
         }
+
+    def _action_mask(self, rng: np.random.Generator, episodes: np.ndarray) -> np.ndarray:
+        """1 where a window keeps its actions, 0 where it is imagined from text and goals."""
+        free = rng.random(len(episodes)) < self.p_drop_actions
+        if self.free_successes_only:
+            free &= self.train_data.success[episodes]
+        return (~free).astype(np.float32)
 
     def loss(self, model, batch, generator):
         ctx = model.normalize(batch["context"])
