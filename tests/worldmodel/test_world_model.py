@@ -311,7 +311,7 @@ def test_imagined_windows_can_come_from_successes_only(tmp_path, vae_dir, wm_arr
             vae_dir=vae_dir,
             cache_dir=tmp_path,
             p_drop_actions=1.0,
-            free_successes_only=only,
+            imagine_successes=only,
         )
         episodes = np.arange(len(wm_arrays.starts)).repeat(4)
         return recipe._action_mask(np.random.default_rng(0), episodes), episodes, recipe
@@ -321,5 +321,5 @@ def test_imagined_windows_can_come_from_successes_only(tmp_path, vae_dir, wm_arr
     kept, _, recipe = masks(True)
     failed = ~wm_arrays.success[episodes]
     assert failed.any() and (kept[failed] == 1).all() and (kept[~failed] == 0).all()
-    assert "free_successes_only" not in plain.options()  # older runs still resume
-    assert recipe.options()["free_successes_only"] is True
+    assert "imagine_successes" not in plain.options()  # older runs still resume
+    assert recipe.options()["imagine_successes"] is True

@@ -96,7 +96,7 @@ def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None
         p_early=wm.early_windows,
         goal_vectors=wm.goal_vectors,
         takeovers=takeovers,
-        free_successes_only=wm.imagine_successes,
+        imagine_successes=wm.imagine_successes,
         **drop,
     ), DEFAULT_TRAIN
 

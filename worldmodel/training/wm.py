@@ -117,10 +117,10 @@ class WorldModelRecipe:
         p_early: float = 0.0,
         goal_vectors: bool = False,
         takeovers: list[Path] | None = None,
-        free_successes_only: bool = False,
+        imagine_successes: bool = False,
     ) -> None:
         """`takeovers`: `reverie record-takeovers` files whose episodes join `train`;
-        `free_successes_only`: windows trained without their actions come from success episodes
+        `imagine_successes`: windows trained without their actions come from success episodes
         only (a failure's video, e.g. an expert sent to the wrong target, is not what its
         instruction looks like; with its actions it still teaches dynamics)."""
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
@@ -155,7 +155,7 @@ class WorldModelRecipe:
         self.early_rows = self.rows[self.rows[:, 1] < EARLY_STEPS]
         self.delta_std = self._delta_std()
         self.p_drop_text, self.p_drop_actions = p_drop_text, p_drop_actions
-        self.free_successes_only = free_successes_only
+        self.imagine_successes = imagine_successes
         self.p_drop_state = p_drop_state
         self.p_full_noise = p_full_noise
         self.p_drop_goals = p_drop_goals
@@ -174,7 +174,7 @@ class WorldModelRecipe:
             "full_noise": self.p_full_noise,
             # absent when unused, so runs saved before these options existed still resume
             **({"takeovers": self.takeover_digests} if self.takeover_digests else {}),
-            **({"free_successes_only": True} if self.free_successes_only else {}),
+            **({"imagine_successes": True} if self.imagine_successes else {}),
         }
 
     def _add_takeovers(self, path: Path, vae_dir: Path, cache_dir: Path | None) -> None:
@@ -292,7 +292,7 @@ class WorldModelRecipe:
     def _action_mask(self, rng: np.random.Generator, episodes: np.ndarray) -> np.ndarray:
         """1 where a window keeps its actions, 0 where it is imagined from text and goals."""
         free = rng.random(len(episodes)) < self.p_drop_actions
-        if self.free_successes_only:
+        if self.imagine_successes:
             free &= self.train_data.success[episodes]
         return (~free).astype(np.float32)
 
