@@ -111,6 +111,8 @@ def _train(
         fail(f"--early-windows must be a fraction in [0, 1); got {wm.early_windows}")
     if wm.drop_actions is not None and not 0.0 <= wm.drop_actions <= 1.0:
         fail(f"--drop-actions must be a fraction in [0, 1]; got {wm.drop_actions}")
+    if wm.motion_weight < 0:
+        fail(f"--motion-weight must be >= 0 (0: the plain loss); got {wm.motion_weight}")
     if wm.init_from is not None and not (wm.init_from / "model.safetensors").is_file():
         fail(
             f"--init-from {wm.init_from}: no model.safetensors there; give a trained world model's folder, e.g. runs/train/wm"
@@ -201,6 +203,14 @@ ImagineSuccessesOpt = Annotated[
     ),
 ]
 
+MotionWeightOpt = Annotated[
+    float,
+    typer.Option(
+        help="World model only: weigh each latent pixel's loss by 1 + F x how much it changes "
+        "(the moving hand) relative to the average; 0 is the plain loss."
+    ),
+]
+
 
 def _make_train_command(models: tuple[str, ...], doc: str):
     def command(
@@ -221,6 +231,7 @@ def _make_train_command(models: tuple[str, ...], doc: str):
         goal_vectors: GoalVectorsOpt = False,
         drop_actions: DropActionsOpt = None,
         imagine_successes: ImagineSuccessesOpt = False,
+        motion_weight: MotionWeightOpt = 0.0,
     ) -> None:
         _train(
             models,
@@ -242,6 +253,7 @@ def _make_train_command(models: tuple[str, ...], doc: str):
                 "goal_vectors": goal_vectors,
                 "drop_actions": drop_actions,
                 "imagine_successes": imagine_successes,
+                "motion_weight": motion_weight,
             },
         )
 

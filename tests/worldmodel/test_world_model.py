@@ -323,3 +323,25 @@ def test_imagined_windows_can_come_from_successes_only(tmp_path, vae_dir, wm_arr
     assert failed.any() and (kept[failed] == 1).all() and (kept[~failed] == 0).all()
     assert "imagine_successes" not in plain.options()  # older runs still resume
     assert recipe.options()["imagine_successes"] is True
+
+
+def test_motion_weight_puts_the_loss_on_what_changes(tmp_path, vae_dir, wm_arrays):
+    def recipe(weight):
+        return WorldModelRecipe(
+            wm_arrays, None, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path, motion_weight=weight
+        )
+
+    plain, weighted = recipe(0.0), recipe(2.0)
+    torch.manual_seed(0)
+    model = plain.build_model()
+    batch = plain.batch(np.random.default_rng(0), 4)
+
+    def loss(r):
+        return r.loss(model, batch, torch.Generator().manual_seed(0))[0].item()
+
+    # every weight is at least 1 and the moving pixels weigh more, so the loss grows
+    assert loss(weighted) > loss(plain) and loss(recipe(0.0)) == loss(plain)
+    assert "motion_weight" not in plain.options()  # older runs still resume
+    assert weighted.options()["motion_weight"] == 2.0
+    with pytest.raises(ValueError, match="motion weight must be >= 0"):
+        recipe(-1.0)

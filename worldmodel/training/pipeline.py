@@ -36,13 +36,14 @@ class WorldModelOptions:
     zero), draw a share of each batch from the episodes' first steps (`early_windows`), add
     the per-frame goal-offset inputs (`goal_vectors`), train that share of windows without
     their actions (`drop_actions`, None: the recipe's default), from success episodes only
-    (`imagine_successes`)."""
+    (`imagine_successes`), and weigh the loss towards what moves (`motion_weight`)."""
 
     init_from: Path | None = None
     early_windows: float = 0.0
     goal_vectors: bool = False
     drop_actions: float | None = None
     imagine_successes: bool = False
+    motion_weight: float = 0.0
 
 
 def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None):
@@ -97,6 +98,7 @@ def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None
         goal_vectors=wm.goal_vectors,
         takeovers=takeovers,
         imagine_successes=wm.imagine_successes,
+        motion_weight=wm.motion_weight,
         **drop,
     ), DEFAULT_TRAIN
 
@@ -115,8 +117,8 @@ def run(
     """Train one model; with `install`, copy the result into the shipped `checkpoints/`."""
     if model != "wm" and wm not in (None, WorldModelOptions()):
         raise ValueError(
-            "--init-from, --early-windows, --goal-vectors, --drop-actions and --imagine-successes "
-            f"apply to the world model only, not {model}"
+            "--init-from, --early-windows, --goal-vectors, --drop-actions, --imagine-successes and "
+            f"--motion-weight apply to the world model only, not {model}"
         )
     recipe, defaults = build(model, data, out, wm)
     config = TrainConfig.model_validate(

@@ -118,11 +118,14 @@ class WorldModelRecipe:
         goal_vectors: bool = False,
         takeovers: list[Path] | None = None,
         imagine_successes: bool = False,
+        motion_weight: float = 0.0,
     ) -> None:
         """`takeovers`: `reverie record-takeovers` files whose episodes join `train`;
         `imagine_successes`: windows trained without their actions come from success episodes
         only (a failure's video, e.g. an expert sent to the wrong target, is not what its
-        instruction looks like; with its actions it still teaches dynamics)."""
+        instruction looks like; with its actions it still teaches dynamics); `motion_weight`: each
+        latent pixel's loss is weighted by 1 + motion_weight x how much it changes, relative to
+        the batch's average change (the hand is a few latent pixels of a mostly still scene)."""
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
         self.vae = FrameVAE.from_pretrained(vae_dir)
         vc = self.vae.config
@@ -156,6 +159,9 @@ class WorldModelRecipe:
         self.delta_std = self._delta_std()
         self.p_drop_text, self.p_drop_actions = p_drop_text, p_drop_actions
         self.imagine_successes = imagine_successes
+        if motion_weight < 0:
+            raise ValueError(f"motion weight must be >= 0; got {motion_weight}")
+        self.motion_weight = motion_weight
         self.p_drop_state = p_drop_state
         self.p_full_noise = p_full_noise
         self.p_drop_goals = p_drop_goals
@@ -175,6 +181,7 @@ class WorldModelRecipe:
             # absent when unused, so runs saved before these options existed still resume
             **({"takeovers": self.takeover_digests} if self.takeover_digests else {}),
             **({"imagine_successes": True} if self.imagine_successes else {}),
+            **({"motion_weight": self.motion_weight} if self.motion_weight else {}),
         }
 
     def _add_takeovers(self, path: Path, vae_dir: Path, cache_dir: Path | None) -> None:
@@ -319,7 +326,12 @@ class WorldModelRecipe:
             batch["goal_mask"],
         )
         target = x0 if model.config.prediction == "x0" else noise - x0
-        return (out - target).square().mean(), {}
+        error = (out - target).square()
+        if self.motion_weight:
+            change = (x0 if model.config.predict_delta else x0 - ctx[:, :, -1:]).abs()
+            change = change.mean(1, keepdim=True)
+            error = error * (1 + self.motion_weight * change / (change.mean() + 1e-6))
+        return error.mean(), {}
 
     def evaluate(self, model: WorldModel) -> dict:
         if self.val_data is None:
