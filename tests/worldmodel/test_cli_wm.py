@@ -117,3 +117,10 @@ def test_init_from_is_checked_before_any_work(tmp_path):
 def test_score_without_recorded_data_says_how_to_record_it(tmp_path):
     result = runner.invoke(wm_app, ["score", "--data", str(tmp_path)])
     assert result.exit_code == 2 and "reverie datagen" in result.output
+
+
+def test_library_refuses_world_model_options_on_other_models(tmp_path):
+    from worldmodel.training.pipeline import WorldModelOptions, run
+
+    with pytest.raises(ValueError, match="--motion-weight apply to the world model only, not idm"):
+        run("idm", tmp_path, tmp_path, wm=WorldModelOptions(motion_weight=1.0))

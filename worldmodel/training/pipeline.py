@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from worldmodel.checkpoint import CONFIG_NAME, DEFAULT_CHECKPOINTS, WEIGHTS_NAME
@@ -116,10 +116,8 @@ def run(
 ) -> dict:
     """Train one model; with `install`, copy the result into the shipped `checkpoints/`."""
     if model != "wm" and wm not in (None, WorldModelOptions()):
-        raise ValueError(
-            "--init-from, --early-windows, --goal-vectors, --drop-actions, --imagine-successes and "
-            f"--motion-weight apply to the world model only, not {model}"
-        )
+        options = ", ".join("--" + f.name.replace("_", "-") for f in fields(WorldModelOptions))
+        raise ValueError(f"{options} apply to the world model only, not {model}")
     recipe, defaults = build(model, data, out, wm)
     config = TrainConfig.model_validate(
         {**defaults.model_dump(), **{k: v for k, v in (overrides or {}).items() if v is not None}}
