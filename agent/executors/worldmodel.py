@@ -17,6 +17,24 @@ ACTION_LIMIT = 1.0
 LIMIT_SLACK = 0.25  # IDM outputs a little past the limits are noise; far past them, nonsense
 MAX_JUMP = 1.2  # largest plausible change of the xyz command between neighbouring frames
 AGREEMENT = 0.35  # mean xyz distance under which a kept rollout agrees with the best one
+GRIP_SWITCH = 0.5  # how far the IDM's gripper output must go to open or close the hand
+OPEN_HAND = 0.75  # a gripper opening above this is an open hand (a held block keeps it near 0.5)
+
+
+def latch_gripper(commands: np.ndarray, closed: bool) -> tuple[np.ndarray, bool]:
+    """Gripper commands -> -1 (open) or +1 (close), switching only past +-GRIP_SWITCH.
+
+    Every skill uses the gripper as a switch, but averaged or blurred imaginations invert to
+    values near 0, and the simulator (like a real parallel gripper) reads the command as a
+    width: a hand half-closed on its way to a block cannot grasp it."""
+    out = np.empty_like(commands)
+    for i, g in enumerate(commands):
+        if g >= GRIP_SWITCH:
+            closed = True
+        elif g <= -GRIP_SWITCH:
+            closed = False
+        out[i] = 1.0 if closed else -1.0
+    return out, closed
 
 
 def feasible(actions: np.ndarray) -> np.ndarray:
@@ -69,10 +87,11 @@ class WorldModelExecutor:
         self._history: list[np.ndarray] = []
         self._planned: np.ndarray | None = None  # the previous chunk's actions beyond its first k
         self._goals = None  # where the subtask's objects were perceived when it began
+        self._closed: bool | None = None  # the gripper's latched state (None: read it from state)
         self._calls = 0
 
     def begin(self, step: PlannedStep) -> None:
-        self._history, self._planned, self._goals = [], None, None
+        self._history, self._planned, self._goals, self._closed = [], None, None, None
 
     def propose(
         self, step: PlannedStep, frame: np.ndarray, state: np.ndarray, objects=None
@@ -111,6 +130,9 @@ class WorldModelExecutor:
         if self._planned is not None:  # overlapping windows: blend with what was planned before
             overlap = min(len(self._planned), k)
             actions[:overlap] = (actions[:overlap] + self._planned[:overlap]) / 2
+        if self._closed is None:
+            self._closed = bool(state[3] < OPEN_HAND)
+        actions[:, 3], self._closed = latch_gripper(actions[:, 3], self._closed)
         best = int(np.flatnonzero(keep)[np.argmax(result.scores[keep])])
         self._planned = result.actions[best, k:]
         return Proposal(

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from agent.executors.worldmodel import WorldModelExecutor, consensus, feasible
+from agent.executors.worldmodel import WorldModelExecutor, consensus, feasible, latch_gripper
 from agent.planners.base import PlannedStep
 from worldmodel.imagine import Imagination
 
@@ -26,6 +26,25 @@ def test_consensus_averages_agreeing_rollouts_only():
     actions = np.stack([a, b, c])
     out = consensus(actions, np.array([0.9, 0.8, 0.7]), np.array([True, True, True]), k=3)
     assert out.shape == (3, 4) and np.all(out[:, 0] > 0.9) and np.all(out[:, 3] == 1.0)
+
+
+def test_the_gripper_switches_only_on_a_clear_command():
+    commands = np.array([0.3, -0.2, 0.7, 0.1, -0.4, -0.9, 0.2])
+    out, closed = latch_gripper(commands, closed=False)
+    assert out.tolist() == [-1, -1, 1, 1, 1, -1, -1] and closed is False
+    assert latch_gripper(np.array([0.0, 0.4]), closed=True)[0].tolist() == [1, 1]
+
+
+def test_the_gripper_starts_as_the_robot_reports_it():
+    """A blurred imagination inverts to gripper values near 0; the hand keeps its state."""
+    vague = np.tile([0.5, 0.0, -0.2, 0.1], (1, 8, 1))
+    for opening, expected in ((1.0, -1.0), (0.5, 1.0)):  # open hand; a hand holding a block
+        imaginer = ScriptedImaginer([(vague, np.array([0.5]))])
+        executor = WorldModelExecutor(rollouts=1, chunk=4, imaginer=imaginer)
+        executor.begin(STEP)
+        state = np.array([0.0, -0.1, 0.2, opening])
+        actions = executor.propose(STEP, np.zeros((64, 64, 3), np.uint8), state).actions
+        assert actions[:, 3].tolist() == [expected] * 4
 
 
 class ScriptedImaginer:
