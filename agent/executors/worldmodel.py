@@ -3,7 +3,8 @@ let the judge pick, and hand the first K actions to the robot (receding horizon)
 
 Actions are smoothed before they reach the robot: averaged over the kept rollouts that agree
 with the best one, and with the previous chunk's plan for the steps both cover (overlapping
-windows), as in 1X's world-model policy.
+windows), as in 1X's world-model policy. The gripper command is then latched open or closed
+(`latch_gripper`).
 """
 
 from __future__ import annotations
