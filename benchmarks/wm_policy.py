@@ -11,7 +11,7 @@ IDM actions of imagined rollouts point where the expert moved next (worldmodel.e
 carrying on with the last real action.
 
     .venv/bin/python benchmarks/wm_policy.py [--episodes 10] [--rollouts 4] [--out FILE] [--json]
-        [--offline-data data/episodes/test] [--offline-windows 48]
+        [--offline-data data/episodes/test] [--offline-windows 48] [--ablate-grasp-guard]
     .venv/bin/python benchmarks/wm_policy.py --episodes 0 --out benchmarks/results/wm_policy_offline.json
 """
 
@@ -82,6 +82,11 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     parser.add_argument("--offline-data", type=Path, default=Path("data/episodes/test"))
     parser.add_argument("--offline-windows", type=int, default=48)
+    parser.add_argument(
+        "--ablate-grasp-guard",
+        action="store_true",
+        help="also run the world-model executor without its grasp guard (agent.executors.gripper)",
+    )
     args = parser.parse_args()
 
     import torch
@@ -93,14 +98,24 @@ def main() -> None:
     started = time.perf_counter()
     per_skill = {}
     executor = WorldModelSkillExecutor(rollouts=args.rollouts, imaginer=imaginer)
+    unguarded = None
+    if args.ablate_grasp_guard:
+        unguarded = WorldModelSkillExecutor(
+            rollouts=args.rollouts, imaginer=imaginer, grasp_guard=False
+        )
     for kind in args.skills if args.episodes > 0 else []:  # --episodes 0: offline moves only
         wins = {"worldmodel": 0, "scripted": 0, "random": 0}
+        if unguarded is not None:
+            wins["worldmodel_unguarded"] = 0
         for i in range(args.episodes):
             seed = args.seed + i
             call = task_for(sim, kind, seed)
             wins["scripted"] += run_episode(sim, ScriptedExecutor(), call)
             task_for(sim, kind, seed)
             wins["random"] += run_episode(sim, RandomExecutor(seed), call)
+            if unguarded is not None:
+                task_for(sim, kind, seed)
+                wins["worldmodel_unguarded"] += run_episode(sim, unguarded, call)
             task_for(sim, kind, seed)
             success = run_episode(sim, executor, call)
             executor.outcome(success)
@@ -125,8 +140,8 @@ def main() -> None:
         f"{k}_success_rate": round(
             float(np.mean([s[f"{k}_success_rate"] for s in per_skill.values()])), 3
         )
-        for k in ("worldmodel", "scripted", "random")
-        if per_skill
+        for k in ("worldmodel", "worldmodel_unguarded", "scripted", "random")
+        if per_skill and f"{k}_success_rate" in next(iter(per_skill.values()))
     }
     result = {
         "benchmark": "wm_policy",

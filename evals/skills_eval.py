@@ -60,11 +60,14 @@ class WorldModelSkillExecutor:
         max_chunks: int = 16,
         confirmations: int = 2,
         imaginer=None,
+        grasp_guard: bool = True,
     ) -> None:
         from agent.executors.worldmodel import WorldModelExecutor
         from agent.judges.local import LocalJudge
 
-        self.executor = WorldModelExecutor(rollouts=rollouts, seed=seed, imaginer=imaginer)
+        self.executor = WorldModelExecutor(
+            rollouts=rollouts, seed=seed, imaginer=imaginer, grasp_guard=grasp_guard
+        )
         self.judge = LocalJudge()
         self.max_chunks = max_chunks
         self.confirmations = confirmations  # "done" verdicts in a row, as the agent's graph asks

@@ -3,8 +3,8 @@ let the judge pick, and hand the first K actions to the robot (receding horizon)
 
 Actions are smoothed before they reach the robot: averaged over the kept rollouts that agree
 with the best one, and with the previous chunk's plan for the steps both cover (overlapping
-windows), as in 1X's world-model policy. The gripper command is then latched open or closed
-(`latch_gripper`).
+windows), as in 1X's world-model policy. The gripper command is then latched open or closed,
+and a grasp waits for the hand to reach the block (`agent.executors.gripper`).
 """
 
 from __future__ import annotations
@@ -12,30 +12,21 @@ from __future__ import annotations
 import numpy as np
 
 from agent.executors.base import Proposal
+from agent.executors.gripper import (
+    GRASPING_SKILLS,
+    OPEN_HAND,
+    closed_on_nothing,
+    guard_grasp,
+    hand_path,
+    latch_gripper,
+)
 from agent.planners.base import PlannedStep
+from robot_bridge.sim.layout import MAX_STEP  # metres per unit action; the bridge does not say
 
 ACTION_LIMIT = 1.0
 LIMIT_SLACK = 0.25  # IDM outputs a little past the limits are noise; far past them, nonsense
 MAX_JUMP = 1.2  # largest plausible change of the xyz command between neighbouring frames
 AGREEMENT = 0.35  # mean xyz distance under which a kept rollout agrees with the best one
-GRIP_SWITCH = 0.5  # how far the IDM's gripper output must go to open or close the hand
-OPEN_HAND = 0.75  # a gripper opening above this is an open hand (a held block keeps it near 0.5)
-
-
-def latch_gripper(commands: np.ndarray, closed: bool) -> tuple[np.ndarray, bool]:
-    """Gripper commands -> -1 (open) or +1 (close), switching only past +-GRIP_SWITCH.
-
-    Every skill uses the gripper as a switch, but averaged or blurred imaginations invert to
-    values near 0, and the simulator (like a real parallel gripper) reads the command as a
-    width: a hand half-closed on its way to a block cannot grasp it."""
-    out = np.empty_like(commands)
-    for i, g in enumerate(commands):
-        if g >= GRIP_SWITCH:
-            closed = True
-        elif g <= -GRIP_SWITCH:
-            closed = False
-        out[i] = 1.0 if closed else -1.0
-    return out, closed
 
 
 def feasible(actions: np.ndarray) -> np.ndarray:
@@ -72,6 +63,8 @@ class WorldModelExecutor:
         imaginer=None,
         seed: int = 0,
         image_size: int = 64,
+        grasp_guard: bool = True,
+        step_size: float = MAX_STEP,
     ) -> None:
         if imaginer is None:
             from worldmodel.imagine import Imaginer
@@ -85,6 +78,7 @@ class WorldModelExecutor:
             resamples,
         )
         self.seed, self.image_size = seed, image_size
+        self.grasp_guard, self.step_size = grasp_guard, step_size
         self._history: list[np.ndarray] = []
         self._planned: np.ndarray | None = None  # the previous chunk's actions beyond its first k
         self._goals = None  # where the subtask's objects were perceived when it began
@@ -131,9 +125,7 @@ class WorldModelExecutor:
         if self._planned is not None:  # overlapping windows: blend with what was planned before
             overlap = min(len(self._planned), k)
             actions[:overlap] = (actions[:overlap] + self._planned[:overlap]) / 2
-        if self._closed is None:
-            self._closed = bool(state[3] < OPEN_HAND)
-        actions[:, 3], self._closed = latch_gripper(actions[:, 3], self._closed)
+        self._set_gripper(step, actions, np.asarray(state, np.float64), objects)
         best = int(np.flatnonzero(keep)[np.argmax(result.scores[keep])])
         self._planned = result.actions[best, k:]
         return Proposal(
@@ -146,6 +138,22 @@ class WorldModelExecutor:
                 **{k_: round(v, 4) for k_, v in result.timings.items()},
             },
         )
+
+    def _set_gripper(self, step: PlannedStep, actions: np.ndarray, state, objects) -> None:
+        """Latch the gripper commands in place; guard grasps (see agent.executors.gripper)."""
+        if self._closed is None:
+            self._closed = bool(state[3] < OPEN_HAND)
+        guarded = self.grasp_guard and step.skill in GRASPING_SKILLS
+        if guarded and closed_on_nothing(self._closed, state[3]):
+            self._closed = False
+        was_closed = self._closed
+        actions[:, 3], self._closed = latch_gripper(actions[:, 3], self._closed)
+        block = (objects or {}).get(step.args.get("object", ""))
+        if guarded and block is not None:
+            path = hand_path(state[:3], actions, self.step_size)
+            actions[:, 3], self._closed = guard_grasp(
+                actions[:, 3], was_closed, path, np.asarray(block, np.float64)
+            )
 
 
 def _fit(frame: np.ndarray, size: int) -> np.ndarray:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from agent.executors.worldmodel import WorldModelExecutor, consensus, feasible, latch_gripper
+from agent.executors.worldmodel import WorldModelExecutor, consensus, feasible
 from agent.planners.base import PlannedStep
 from worldmodel.imagine import Imagination
 
@@ -28,13 +28,6 @@ def test_consensus_averages_agreeing_rollouts_only():
     assert out.shape == (3, 4) and np.all(out[:, 0] > 0.9) and np.all(out[:, 3] == 1.0)
 
 
-def test_the_gripper_switches_only_on_a_clear_command():
-    commands = np.array([0.3, -0.2, 0.7, 0.1, -0.4, -0.9, 0.2])
-    out, closed = latch_gripper(commands, closed=False)
-    assert out.tolist() == [-1, -1, 1, 1, 1, -1, -1] and closed is False
-    assert latch_gripper(np.array([0.0, 0.4]), closed=True)[0].tolist() == [1, 1]
-
-
 def test_the_gripper_starts_as_the_robot_reports_it():
     """A blurred imagination inverts to gripper values near 0; the hand keeps its state."""
     vague = np.tile([0.5, 0.0, -0.2, 0.1], (1, 8, 1))
@@ -50,11 +43,11 @@ def test_the_gripper_starts_as_the_robot_reports_it():
 class ScriptedImaginer:
     """Returns prepared rollouts in turn; counts calls."""
 
-    def __init__(self, batches):
-        self.batches, self.calls = list(batches), 0
+    def __init__(self, batches, instruction="press the button"):
+        self.batches, self.calls, self.instruction = list(batches), 0, instruction
 
     def imagine(self, recent, instruction, rollouts, seed, history, state, goals):
-        assert recent.shape == (2, 64, 64, 3) and instruction == "press the button"
+        assert recent.shape == (2, 64, 64, 3) and instruction == self.instruction
         assert state.shape == (4,)  # the robot's proprioception reaches the world model
         self.calls += 1
         actions, scores = self.batches.pop(0)
@@ -141,3 +134,37 @@ def test_skill_eval_scores_the_judges_claims_against_the_simulator():
         assert row["judge_claims"] == (2 if score else 0)
         truth = row["success_rate"] if score else 1 - row["success_rate"]
         assert row["judge_agreement"] == truth
+
+
+PICK = PlannedStep(
+    skill="pick_place",
+    args={"object": "red_block", "target": "bowl"},
+    instruction="put the red block in the bowl",
+)
+
+
+def test_the_executor_closes_the_hand_only_at_the_block():
+    """Imagination closes the hand 12 cm early; the robot's hand stays open until it is there."""
+    reach = np.tile([1.0, 0.0, 0.0, 1.0], (1, 8, 1))  # 3 cm along x per step, closing
+    imaginer = ScriptedImaginer([(reach, np.array([0.5]))] * 2, instruction=PICK.instruction)
+    executor = WorldModelExecutor(rollouts=1, chunk=4, imaginer=imaginer)
+    executor.begin(PICK)
+    objects = {"red_block": (0.24, 0.0, 0.02)}
+    frame = np.zeros((64, 64, 3), np.uint8)
+    start = np.array([0.0, 0.0, 0.02, 1.0])
+    first = executor.propose(PICK, frame, start, objects=objects).actions
+    assert first[:, 3].tolist() == [-1.0] * 4  # the hand ends this chunk 12 cm short
+    there = np.array([0.12, 0.0, 0.02, 1.0])
+    second = executor.propose(PICK, frame, there, objects=objects).actions
+    assert second[:, 3].tolist() == [-1.0, -1.0, -1.0, 1.0]
+
+
+def test_a_missed_grasp_opens_the_hand_again():
+    vague = np.tile([0.0, 0.0, 0.0, 0.1], (1, 8, 1))
+    imaginer = ScriptedImaginer([(vague, np.array([0.5]))], instruction=PICK.instruction)
+    executor = WorldModelExecutor(rollouts=1, chunk=4, imaginer=imaginer)
+    executor.begin(PICK)
+    executor._closed = True  # the previous chunk closed the hand ...
+    shut = np.array([0.1, 0.0, 0.02, 0.0])  # ... and its fingers met
+    actions = executor.propose(PICK, np.zeros((64, 64, 3), np.uint8), shut, objects={}).actions
+    assert actions[:, 3].tolist() == [-1.0] * 4
