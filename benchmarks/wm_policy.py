@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from agent.executors.gripper import GRASPING_SKILLS  # noqa: E402
 from evals.skills_eval import (  # noqa: E402
     MAX_STEPS,
     RandomExecutor,
@@ -85,7 +86,8 @@ def main() -> None:
     parser.add_argument(
         "--ablate-grasp-guard",
         action="store_true",
-        help="also run the world-model executor without its grasp guard (agent.executors.gripper)",
+        help="also run the world-model executor without its grasp guard (agent.executors.gripper)"
+        " on the skills it guards",
     )
     args = parser.parse_args()
 
@@ -105,7 +107,8 @@ def main() -> None:
         )
     for kind in args.skills if args.episodes > 0 else []:  # --episodes 0: offline moves only
         wins = {"worldmodel": 0, "scripted": 0, "random": 0}
-        if unguarded is not None:
+        ablate = unguarded is not None and kind in GRASPING_SKILLS
+        if ablate:
             wins["worldmodel_unguarded"] = 0
         for i in range(args.episodes):
             seed = args.seed + i
@@ -113,7 +116,7 @@ def main() -> None:
             wins["scripted"] += run_episode(sim, ScriptedExecutor(), call)
             task_for(sim, kind, seed)
             wins["random"] += run_episode(sim, RandomExecutor(seed), call)
-            if unguarded is not None:
+            if ablate:
                 task_for(sim, kind, seed)
                 wins["worldmodel_unguarded"] += run_episode(sim, unguarded, call)
             task_for(sim, kind, seed)
@@ -132,7 +135,7 @@ def main() -> None:
         }
     sim.close()
     offline = None
-    if args.offline_data.is_dir():
+    if args.offline_data.is_dir() and args.offline_windows > 0:
         offline = offline_moves(imaginer, args.offline_data, args.offline_windows, args.rollouts)
     elif not args.json:
         print(f"{args.offline_data}: not recorded; offline moves skipped", file=sys.stderr)
@@ -140,8 +143,8 @@ def main() -> None:
         f"{k}_success_rate": round(
             float(np.mean([s[f"{k}_success_rate"] for s in per_skill.values()])), 3
         )
-        for k in ("worldmodel", "worldmodel_unguarded", "scripted", "random")
-        if per_skill and f"{k}_success_rate" in next(iter(per_skill.values()))
+        for k in ("worldmodel", "scripted", "random")
+        if per_skill
     }
     result = {
         "benchmark": "wm_policy",
