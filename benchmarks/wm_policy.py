@@ -137,7 +137,7 @@ def main() -> None:
     offline = None
     if args.offline_data.is_dir() and args.offline_windows > 0:
         offline = offline_moves(imaginer, args.offline_data, args.offline_windows, args.rollouts)
-    elif not args.json:
+    elif not args.json and args.offline_windows > 0:
         print(f"{args.offline_data}: not recorded; offline moves skipped", file=sys.stderr)
     overall = {
         f"{k}_success_rate": round(
