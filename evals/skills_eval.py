@@ -61,12 +61,17 @@ class WorldModelSkillExecutor:
         confirmations: int = 2,
         imaginer=None,
         grasp_guard: bool = True,
+        reach_scale: float = 0.0,
     ) -> None:
         from agent.executors.worldmodel import WorldModelExecutor
         from agent.judges.local import LocalJudge
 
         self.executor = WorldModelExecutor(
-            rollouts=rollouts, seed=seed, imaginer=imaginer, grasp_guard=grasp_guard
+            rollouts=rollouts,
+            seed=seed,
+            imaginer=imaginer,
+            grasp_guard=grasp_guard,
+            reach_scale=reach_scale,
         )
         self.judge = LocalJudge()
         self.max_chunks = max_chunks
