@@ -78,4 +78,4 @@ def reach_preference(
 
 def closed_on_nothing(closed: bool, opening: float) -> bool:
     """The hand was commanded shut and its fingers met: the grasp missed, open and try again."""
-    return closed and opening < EMPTY_HAND
+    return bool(closed and opening < EMPTY_HAND)

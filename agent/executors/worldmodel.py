@@ -131,7 +131,7 @@ class WorldModelExecutor:
         if self._planned is not None:  # overlapping windows: blend with what was planned before
             overlap = min(len(self._planned), k)
             actions[:overlap] = (actions[:overlap] + self._planned[:overlap]) / 2
-        self._set_gripper(step, actions, np.asarray(state, np.float64), objects)
+        gripper = self._set_gripper(step, actions, np.asarray(state, np.float64), objects)
         best = int(np.flatnonzero(keep)[np.argmax(scores[keep])])
         self._planned = result.actions[best, k:]
         return Proposal(
@@ -141,6 +141,7 @@ class WorldModelExecutor:
             info={
                 "kept": int(keep.sum()),
                 "resamples": resampled,
+                **gripper,
                 **{k_: round(v, 4) for k_, v in result.timings.items()},
             },
         )
@@ -153,21 +154,27 @@ class WorldModelExecutor:
         start = np.asarray(state[:3], np.float64)
         return reach_preference(start, actions, self.step_size, np.asarray(block), self.reach_scale)
 
-    def _set_gripper(self, step: PlannedStep, actions: np.ndarray, state, objects) -> None:
-        """Latch the gripper commands in place; guard grasps (see agent.executors.gripper)."""
+    def _set_gripper(self, step: PlannedStep, actions: np.ndarray, state, objects) -> dict:
+        """Latch the gripper commands in place and guard grasps (see agent.executors.gripper);
+        return what the guard did, for the events log."""
         if self._closed is None:
             self._closed = bool(state[3] < OPEN_HAND)
         guarded = self.grasp_guard and step.skill in GRASPING_SKILLS
-        if guarded and closed_on_nothing(self._closed, state[3]):
+        regrasp = guarded and closed_on_nothing(self._closed, state[3])
+        if regrasp:
             self._closed = False
         was_closed = self._closed
         actions[:, 3], self._closed = latch_gripper(actions[:, 3], self._closed)
+        latched = actions[:, 3].copy()
         block = (objects or {}).get(step.args.get("object", ""))
         if guarded and block is not None:
             path = hand_path(state[:3], actions, self.step_size)
             actions[:, 3], self._closed = guard_grasp(
                 actions[:, 3], was_closed, path, np.asarray(block, np.float64)
             )
+        if not guarded:
+            return {}
+        return {"grasp_held": int((latched != actions[:, 3]).sum()), "regrasp": regrasp}
 
 
 def _fit(frame: np.ndarray, size: int) -> np.ndarray:

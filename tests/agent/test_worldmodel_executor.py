@@ -152,8 +152,9 @@ def test_the_executor_closes_the_hand_only_at_the_block():
     objects = {"red_block": (0.24, 0.0, 0.02)}
     frame = np.zeros((64, 64, 3), np.uint8)
     start = np.array([0.0, 0.0, 0.02, 1.0])
-    first = executor.propose(PICK, frame, start, objects=objects).actions
-    assert first[:, 3].tolist() == [-1.0] * 4  # the hand ends this chunk 12 cm short
+    first = executor.propose(PICK, frame, start, objects=objects)
+    assert first.actions[:, 3].tolist() == [-1.0] * 4  # the hand ends this chunk 12 cm short
+    assert first.info["grasp_held"] == 4 and first.info["regrasp"] is False
     there = np.array([0.12, 0.0, 0.02, 1.0])
     second = executor.propose(PICK, frame, there, objects=objects).actions
     assert second[:, 3].tolist() == [-1.0, -1.0, -1.0, 1.0]
@@ -166,8 +167,8 @@ def test_a_missed_grasp_opens_the_hand_again():
     executor.begin(PICK)
     executor._closed = True  # the previous chunk closed the hand ...
     shut = np.array([0.1, 0.0, 0.02, 0.0])  # ... and its fingers met
-    actions = executor.propose(PICK, np.zeros((64, 64, 3), np.uint8), shut, objects={}).actions
-    assert actions[:, 3].tolist() == [-1.0] * 4
+    proposal = executor.propose(PICK, np.zeros((64, 64, 3), np.uint8), shut, objects={})
+    assert proposal.actions[:, 3].tolist() == [-1.0] * 4 and proposal.info["regrasp"] is True
 
 
 @pytest.mark.parametrize("reach_scale, expected_x", [(0.0, -1.0), (0.05, 1.0)])
