@@ -89,12 +89,6 @@ def main() -> None:
         help="also run the world-model executor without its grasp guard (agent.executors.gripper)"
         " on the skills it guards",
     )
-    parser.add_argument(
-        "--reach-scale",
-        type=float,
-        default=0.0,
-        help="metres; >0 lets the executor prefer rollouts that bring the open hand to the block",
-    )
     args = parser.parse_args()
 
     import torch
@@ -105,16 +99,11 @@ def main() -> None:
     sim = TabletopSim(image_size=imaginer.pipeline.vae.config.image_size)
     started = time.perf_counter()
     per_skill = {}
-    executor = WorldModelSkillExecutor(
-        rollouts=args.rollouts, imaginer=imaginer, reach_scale=args.reach_scale
-    )
+    executor = WorldModelSkillExecutor(rollouts=args.rollouts, imaginer=imaginer)
     unguarded = None
     if args.ablate_grasp_guard:
         unguarded = WorldModelSkillExecutor(
-            rollouts=args.rollouts,
-            imaginer=imaginer,
-            grasp_guard=False,
-            reach_scale=args.reach_scale,
+            rollouts=args.rollouts, imaginer=imaginer, grasp_guard=False
         )
     for kind in args.skills if args.episodes > 0 else []:  # --episodes 0: offline moves only
         wins = {"worldmodel": 0, "scripted": 0, "random": 0}
@@ -163,7 +152,6 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}",
         "command": " ".join(sys.argv),
         "rollouts": args.rollouts,
-        "reach_scale": args.reach_scale,
         "sampling_steps": args.steps,
         "horizon_frames": imaginer.horizon_frames,
         "max_steps": MAX_STEPS,

@@ -61,17 +61,12 @@ class WorldModelSkillExecutor:
         confirmations: int = 2,
         imaginer=None,
         grasp_guard: bool = True,
-        reach_scale: float = 0.0,
     ) -> None:
         from agent.executors.worldmodel import WorldModelExecutor
         from agent.judges.local import LocalJudge
 
         self.executor = WorldModelExecutor(
-            rollouts=rollouts,
-            seed=seed,
-            imaginer=imaginer,
-            grasp_guard=grasp_guard,
-            reach_scale=reach_scale,
+            rollouts=rollouts, seed=seed, imaginer=imaginer, grasp_guard=grasp_guard
         )
         self.judge = LocalJudge()
         self.max_chunks = max_chunks

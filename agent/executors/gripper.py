@@ -63,19 +63,6 @@ def guard_grasp(
     return out, closed
 
 
-def reach_preference(
-    start: np.ndarray, actions: np.ndarray, step_size: float, block: np.ndarray, scale: float
-) -> np.ndarray:
-    """(N, T, 4) rollouts -> (N,) factors in (0, 1]: exp(-closest approach to the block / scale).
-
-    Multiplied into the judge's scores while the hand is open, so among imagined futures the
-    executor prefers those whose inverted actions bring the hand to the block (model-predictive
-    control with a cost from perception)."""
-    paths = start + step_size * np.cumsum(actions[:, :, :3], axis=1)
-    closest = np.linalg.norm(paths - block, axis=-1).min(axis=1)
-    return np.exp(-closest / scale)
-
-
 def closed_on_nothing(closed: bool, opening: float) -> bool:
     """The hand was commanded shut and its fingers met: the grasp missed, open and try again."""
     return bool(closed and opening < EMPTY_HAND)

@@ -19,7 +19,6 @@ from agent.executors.gripper import (
     guard_grasp,
     hand_path,
     latch_gripper,
-    reach_preference,
 )
 from agent.planners.base import PlannedStep
 from robot_bridge.sim.layout import MAX_STEP  # metres per unit action; the bridge does not say
@@ -66,7 +65,6 @@ class WorldModelExecutor:
         image_size: int = 64,
         grasp_guard: bool = True,
         step_size: float = MAX_STEP,
-        reach_scale: float = 0.0,
     ) -> None:
         if imaginer is None:
             from worldmodel.imagine import Imaginer
@@ -81,9 +79,6 @@ class WorldModelExecutor:
         )
         self.seed, self.image_size = seed, image_size
         self.grasp_guard, self.step_size = grasp_guard, step_size
-        self.reach_scale = (
-            reach_scale  # metres; 0: the judge alone picks (gripper.reach_preference)
-        )
         self._history: list[np.ndarray] = []
         self._planned: np.ndarray | None = None  # the previous chunk's actions beyond its first k
         self._goals = None  # where the subtask's objects were perceived when it began
@@ -126,13 +121,12 @@ class WorldModelExecutor:
             keep = np.zeros(len(keep), bool)
             keep[np.argmin(np.abs(result.actions).max(axis=(1, 2)))] = True
         k = min(self.chunk, result.actions.shape[1])
-        scores = result.scores * self._reach_factors(step, result.actions, state, objects)
-        actions = consensus(result.actions, scores, keep, k)
+        actions = consensus(result.actions, result.scores, keep, k)
         if self._planned is not None:  # overlapping windows: blend with what was planned before
             overlap = min(len(self._planned), k)
             actions[:overlap] = (actions[:overlap] + self._planned[:overlap]) / 2
         gripper = self._set_gripper(step, actions, np.asarray(state, np.float64), objects)
-        best = int(np.flatnonzero(keep)[np.argmax(scores[keep])])
+        best = int(np.flatnonzero(keep)[np.argmax(result.scores[keep])])
         self._planned = result.actions[best, k:]
         return Proposal(
             actions=np.clip(actions, -ACTION_LIMIT, ACTION_LIMIT),
@@ -145,14 +139,6 @@ class WorldModelExecutor:
                 **{k_: round(v, 4) for k_, v in result.timings.items()},
             },
         )
-
-    def _reach_factors(self, step: PlannedStep, actions: np.ndarray, state, objects) -> np.ndarray:
-        block = (objects or {}).get(step.args.get("object", ""))
-        reaching = step.skill in GRASPING_SKILLS and state[3] >= OPEN_HAND
-        if self.reach_scale <= 0 or block is None or not reaching:
-            return np.ones(len(actions))
-        start = np.asarray(state[:3], np.float64)
-        return reach_preference(start, actions, self.step_size, np.asarray(block), self.reach_scale)
 
     def _set_gripper(self, step: PlannedStep, actions: np.ndarray, state, objects) -> dict:
         """Latch the gripper commands in place and guard grasps (see agent.executors.gripper);

@@ -169,17 +169,3 @@ def test_a_missed_grasp_opens_the_hand_again():
     shut = np.array([0.1, 0.0, 0.02, 0.0])  # ... and its fingers met
     proposal = executor.propose(PICK, np.zeros((64, 64, 3), np.uint8), shut, objects={})
     assert proposal.actions[:, 3].tolist() == [-1.0] * 4 and proposal.info["regrasp"] is True
-
-
-@pytest.mark.parametrize("reach_scale, expected_x", [(0.0, -1.0), (0.05, 1.0)])
-def test_reach_scale_prefers_the_rollout_that_brings_the_hand_to_the_block(reach_scale, expected_x):
-    toward = np.tile([1.0, 0.0, 0.0, -1.0], (8, 1))  # the block is 12 cm along +x
-    away = np.tile([-1.0, 0.0, 0.0, -1.0], (8, 1))
-    rollouts = (np.stack([toward, away]), np.array([0.4, 0.6]))  # the judge prefers "away"
-    imaginer = ScriptedImaginer([rollouts], instruction=PICK.instruction)
-    executor = WorldModelExecutor(rollouts=2, chunk=4, imaginer=imaginer, reach_scale=reach_scale)
-    executor.begin(PICK)
-    state = np.array([0.0, 0.0, 0.02, 1.0])
-    objects = {"red_block": (0.12, 0.0, 0.02)}
-    actions = executor.propose(PICK, np.zeros((64, 64, 3), np.uint8), state, objects).actions
-    assert actions[0, 0] == expected_x
