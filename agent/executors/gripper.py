@@ -20,7 +20,8 @@ EMPTY_HAND = 0.2  # a closed hand opening less than this holds nothing (a block 
 GRASPING_SKILLS = ("pick_place", "stack")
 # Where the hand may close around a block, from the perceived block centre (metres). Measured on
 # the simulator (the fingers close along x): grasps hold with the hand 1.5 cm off in x, 3 cm off
-# in y, 3 cm below the centre or 2 cm above it, and slip 2 cm off in x or 3 cm above.
+# in y, 3 cm below the centre or 2 cm above it, and slip 2 cm off in x or 3 cm above. The reach
+# is a little generous along the fingers because a hand that closes on nothing opens again.
 GRASP_REACH_XY = 0.02
 GRASP_REACH_UP = 0.02
 

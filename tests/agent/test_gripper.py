@@ -59,3 +59,35 @@ def test_within_grasp(offset, reachable):
 def test_a_closed_hand_whose_fingers_met_holds_nothing():
     assert closed_on_nothing(True, 0.0) and not closed_on_nothing(True, 0.5)
     assert not closed_on_nothing(False, 0.0)
+
+
+def _grasp_lifts(sim, offset) -> bool:
+    """Lower the open hand to the block's centre + offset, close, lift: is the block lifted?"""
+    from skills.experts import CLOSED, OPEN, TRAVEL_Z, hold, move_to
+    from skills.symbolic import feasible_calls
+
+    sim.reset(3)
+    block = next(c for c in feasible_calls(sim.scene()) if c.skill == "pick_place").args["object"]
+    start = np.array(sim.object_positions()[block])
+    goal = start + offset
+    for moves in (
+        lambda: move_to(sim, lambda: goal * (1, 1, 0) + (0, 0, TRAVEL_Z), OPEN),
+        lambda: move_to(sim, lambda: goal, OPEN, tol=0.003),
+        lambda: hold(CLOSED, 4),
+        lambda: move_to(sim, lambda: goal + (0, 0, 0.1), CLOSED, tol=0.01),
+    ):
+        for action in moves():
+            sim.step(action)
+    return sim.object_positions()[block][2] - start[2] > 0.05
+
+
+@pytest.mark.parametrize("offset", [(0.0, 0.0, 0.0), (0.015, 0.0, 0.0), (0.0, 0.019, 0.015)])
+def test_a_close_the_guard_allows_grasps_the_block(sim, offset):
+    assert within_grasp(BLOCK + offset, BLOCK)
+    assert _grasp_lifts(sim, np.array(offset))
+
+
+def test_a_close_the_guard_holds_back_would_miss(sim):
+    offset = np.array([0.03, 0.0, 0.0])
+    assert not within_grasp(BLOCK + offset, BLOCK)
+    assert not _grasp_lifts(sim, offset)
