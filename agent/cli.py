@@ -418,6 +418,97 @@ def eval_skills_cmd(
         typer.echo(f"{kind:<14} {r['success_rate']:6.1%}  ({r['episodes']} episodes)")
 
 
+@eval_app.command("chores")
+def eval_chores_cmd(
+    suite: Annotated[
+        Path, typer.Argument(help="Chore suite (JSON; see evals/configs/chores.json).")
+    ],
+    executor: Annotated[
+        str, typer.Option(help="worldmodel (imagine, invert) or scripted (oracle).")
+    ] = "worldmodel",
+    rollouts: Annotated[int, typer.Option(help="Futures imagined per chunk.")] = 4,
+    replans: Annotated[int, typer.Option(help="Replans allowed per chore.")] = 1,
+    planner: Annotated[str, typer.Option(help="local or llm.")] = "local",
+    judge: Annotated[str, typer.Option(help="local or vlm.")] = "local",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Report file; a rerun carries on [runs/eval/SUITE.EXECUTOR.json]."),
+    ] = None,
+    runs: Annotated[Path, typer.Option(help="Where run directories go.")] = Path("runs"),
+    fresh: Annotated[bool, typer.Option("--fresh", help="Start the report over.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run a suite of chores through the agent on the embedded simulated robot; score each
+    against the simulator (the suite's expected scene, else the plan's success predicates)."""
+    from agent.run import EXECUTORS, JUDGES, PLANNERS
+    from evals.chores_eval import eval_chores, load_suite
+
+    for name, value, valid in (
+        ("executor", executor, EXECUTORS),
+        ("planner", planner, PLANNERS),
+        ("judge", judge, JUDGES),
+    ):
+        if value not in valid:
+            fail(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
+    if rollouts < 1 or rollouts > 64:
+        fail(f"--rollouts must be between 1 and 64; got {rollouts}")
+    if replans < 0:
+        fail(f"--replans must be >= 0; got {replans}")
+    try:
+        chores = load_suite(suite)
+    except (ValueError, FileNotFoundError) as exc:
+        fail(str(exc))
+    out = out or runs / "eval" / f"{chores.name}.{executor}.json"
+    if fresh:
+        out.unlink(missing_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "executor": executor,
+        "rollouts": rollouts,
+        "max_replans": replans,
+        "planner": planner,
+        "judge": judge,
+    }
+    _quiet_console_logs()
+    with _progress() as progress:
+        task = progress.add_task(f"{chores.name} ({executor})", total=len(chores.runs()))
+
+        def on_run(row: dict) -> None:
+            progress.advance(task)
+            if not as_json:
+                progress.console.print(
+                    _chore_row(row), soft_wrap=True, markup=False, highlight=False
+                )
+
+        try:
+            report = eval_chores(chores, settings, out, runs, on_run=on_run)
+        except _user_errors() as exc:
+            fail(f"{exc}\nfinished runs are saved in {out}; the same command carries on")
+    if as_json:
+        print(json.dumps(report))
+        return
+    o = report["overall"]
+    typer.echo(
+        f"{o['runs']} runs ({o['refused']} refused): success {_rate(o['success_rate'])}, "
+        f"claims agreeing {_rate(o['claims_agreeing'])}, "
+        f"{o['median_seconds_per_subtask']} s per subtask (median); report: {out}"
+    )
+
+
+def _chore_row(row: dict) -> str:
+    head = f"seed {row['seed']:<4} {row['chore']}"
+    if "refused" in row:
+        return f"  refused  {head}: {row['refused']}"
+    mark = "success" if row["success"] else "failure"
+    claim = "claimed done" if row["claimed"] else "claimed not done"
+    unmet = f"; missing: {', '.join(row['unmet'])}" if row["unmet"] else ""
+    return f"  {mark}  {head} ({claim}, {row['seconds']} s{unmet})"
+
+
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
 @app.command()
 def demo(
     runs: Annotated[Path, typer.Option(help="Where run directories go.")] = Path("runs"),

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 os.environ.setdefault("MUJOCO_GL", "egl")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.run import do_chore  # noqa: E402
+from evals.chores_eval import ChoreSuite, SuiteEntry, eval_chores  # noqa: E402
 from evals.skills_eval import (  # noqa: E402
     RandomExecutor,
     ScriptedExecutor,
@@ -79,50 +78,33 @@ CHORE_SETTINGS = (
 
 def chores_section(count: int, rollouts: int) -> dict:
     """Multi-subtask chores with the world-model executor, with and without replanning, and with
-    the scripted experts (the judge still decides when each subtask is done)."""
+    the scripted experts (the judge still decides when each subtask is done): chore i of `count`
+    is CHORES[i % 5] on scene seed i, run as a suite by `reverie eval chores`."""
+    seeds = {
+        chore: [i for i in range(count) if CHORES[i % len(CHORES)] == chore] for chore in CHORES
+    }
+    suite = ChoreSuite(
+        name="agent-skills",
+        chores=[SuiteEntry(chore=c, seeds=s) for c, s in seeds.items() if s],
+    )
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, executor, replans in CHORE_SETTINGS:
-            results, subtask_times, agree, claims = [], [], 0, 0
-            for i in range(count):
-                chore = CHORES[i % len(CHORES)]
-                started = time.perf_counter()
-                try:
-                    s = do_chore(
-                        chore,
-                        executor=executor,
-                        rollouts=rollouts,
-                        seed=i,
-                        runs=Path(tmp),
-                        max_replans=replans,
-                    )
-                except ValueError as exc:  # a chore that does not fit this scene
-                    results.append({"chore": chore, "seed": i, "skipped": str(exc).splitlines()[0]})
-                    continue
-                elapsed = time.perf_counter() - started
-                n = max(1, len(s["subtasks"]))
-                subtask_times.append(elapsed / n)
-                for sub, truth in zip(s["subtasks"], s["ground_truth"]["per_subtask"], strict=True):
-                    claims += 1
-                    agree += sub["success_claimed"] == truth
-                results.append(
-                    {
-                        "chore": chore,
-                        "seed": i,
-                        "claimed": s["success_claimed"],
-                        "ground_truth": s["ground_truth"]["success"],
-                        "replans": s["replans"],
-                    }
-                )
-            done = [r for r in results if "skipped" not in r]
+            settings = {
+                "executor": executor,
+                "rollouts": rollouts,
+                "max_replans": replans,
+                "planner": "local",
+                "judge": "local",
+            }
+            report = eval_chores(suite, settings, Path(tmp) / f"{label}.json", Path(tmp))
+            overall = report["overall"]
             out[label] = {
-                "chores": len(done),
-                "success_rate": round(sum(r["ground_truth"] for r in done) / max(1, len(done)), 4),
-                "median_seconds_per_subtask": round(statistics.median(subtask_times), 2)
-                if subtask_times
-                else None,
-                "judge_agreement": round(agree / claims, 4) if claims else None,
-                "runs": results,
+                "chores": overall["runs"] - overall["refused"],
+                "success_rate": overall["success_rate"],
+                "median_seconds_per_subtask": overall["median_seconds_per_subtask"],
+                "judge_agreement": overall["subtask_claims_agreeing"],
+                "runs": report["runs"],
             }
     return out
 

@@ -3,7 +3,9 @@
 camera frame, invert, reject, let the judge pick, execute a chunk, re-imagine) until the judge says
 done twice in a row or the step budget runs out. Success (simulator ground truth) against the
 scripted expert and random actions on the same seeded tasks, on any composition from unseen
-scene seeds; `benchmarks/agent_skills.py` splits seen and held-out compositions.
+scene seeds; `benchmarks/agent_skills.py` splits seen and held-out compositions. Short of
+success, `*_median_closest_cm` says how near the hand came to what the skill acts on (its block,
+the drawer's handle, the button), measured on the simulator.
 
 Offline, on recorded success episodes of `--offline-data` (skipped when missing): how well the
 IDM actions of imagined rollouts point where the expert moved next (worldmodel.evaluation
@@ -37,6 +39,7 @@ from evals.skills_eval import (  # noqa: E402
     RandomExecutor,
     ScriptedExecutor,
     WorldModelSkillExecutor,
+    reach_target,
     run_episode,
     task_for,
 )
@@ -110,17 +113,22 @@ def main() -> None:
         ablate = unguarded is not None and kind in GRASPING_SKILLS
         if ablate:
             wins["worldmodel_unguarded"] = 0
+        reach = {name: [] for name in wins}  # closest approach to the object, per episode
+        reach["start"] = []  # the hand's distance from it when the skill begins
         for i in range(args.episodes):
             seed = args.seed + i
             call = task_for(sim, kind, seed)
-            wins["scripted"] += run_episode(sim, ScriptedExecutor(), call)
+            reach["start"].append(float(np.linalg.norm(sim.ee_pos() - reach_target(sim, call))))
+            wins["scripted"] += run_episode(sim, ScriptedExecutor(), call, reach["scripted"])
             task_for(sim, kind, seed)
-            wins["random"] += run_episode(sim, RandomExecutor(seed), call)
+            wins["random"] += run_episode(sim, RandomExecutor(seed), call, reach["random"])
             if ablate:
                 task_for(sim, kind, seed)
-                wins["worldmodel_unguarded"] += run_episode(sim, unguarded, call)
+                wins["worldmodel_unguarded"] += run_episode(
+                    sim, unguarded, call, reach["worldmodel_unguarded"]
+                )
             task_for(sim, kind, seed)
-            success = run_episode(sim, executor, call)
+            success = run_episode(sim, executor, call, reach["worldmodel"])
             executor.outcome(success)
             wins["worldmodel"] += success
             if not args.json:
@@ -131,6 +139,10 @@ def main() -> None:
         per_skill[kind] = {
             "episodes": args.episodes,
             **{f"{k}_success_rate": round(v / args.episodes, 3) for k, v in wins.items()},
+            **{
+                f"{k}_median_closest_cm": round(100 * float(np.median(v)), 1)
+                for k, v in reach.items()
+            },
             **executor.stats(),
         }
     sim.close()

@@ -138,13 +138,32 @@ def task_for(sim: TabletopSim, kind: str, seed: int, split: str = "all") -> Skil
     raise RuntimeError(f"no scene near seed {seed} allows {kind}")
 
 
-def run_episode(sim: TabletopSim, executor: Executor, call: SkillCall) -> bool:
+def run_episode(
+    sim: TabletopSim, executor: Executor, call: SkillCall, reach: list[float] | None = None
+) -> bool:
+    """Run one skill to the end; the simulator says whether it succeeded. With `reach`, append
+    the closest the hand came to what the skill acts on (metres; the hand's distance at the start
+    when it never came nearer): progress short of success."""
     start = sim.scene()
+    target = reach_target(sim, call)
+    closest = float(np.linalg.norm(sim.ee_pos() - target))
     for step, action in enumerate(executor.actions(sim, call)):
         if step >= MAX_STEPS:
             break
         sim.step(action)
+        closest = min(closest, float(np.linalg.norm(sim.ee_pos() - target)))
+    if reach is not None:
+        reach.append(closest)
     return is_success(call, sim.scene(), start)
+
+
+def reach_target(sim: TabletopSim, call: SkillCall) -> np.ndarray:
+    """Where the hand must go first (ground truth, for evaluation): the skill's block, the
+    drawer's handle or the button."""
+    name = {"open_drawer": "drawer", "close_drawer": "drawer", "press_button": "button"}.get(
+        call.skill, call.args.get("object", "")
+    )
+    return np.array(sim.object_positions()[name])
 
 
 def eval_skills(
