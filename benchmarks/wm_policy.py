@@ -114,11 +114,11 @@ def main() -> None:
         if ablate:
             wins["worldmodel_unguarded"] = 0
         reach = {name: [] for name in wins}  # closest approach to the object, per episode
-        reach["start"] = []  # the hand's distance from it when the skill begins
+        start = []  # the hand's distance from it when the skill begins
         for i in range(args.episodes):
             seed = args.seed + i
             call = task_for(sim, kind, seed)
-            reach["start"].append(float(np.linalg.norm(sim.ee_pos() - reach_target(sim, call))))
+            start.append(float(np.linalg.norm(sim.ee_pos() - reach_target(sim, call))))
             wins["scripted"] += run_episode(sim, ScriptedExecutor(), call, reach["scripted"])
             task_for(sim, kind, seed)
             wins["random"] += run_episode(sim, RandomExecutor(seed), call, reach["random"])
@@ -139,6 +139,7 @@ def main() -> None:
         per_skill[kind] = {
             "episodes": args.episodes,
             **{f"{k}_success_rate": round(v / args.episodes, 3) for k, v in wins.items()},
+            "median_start_distance_cm": round(100 * float(np.median(start)), 1),
             **{
                 f"{k}_median_closest_cm": round(100 * float(np.median(v)), 1)
                 for k, v in reach.items()
