@@ -80,12 +80,12 @@ def chores_section(count: int, rollouts: int) -> dict:
     """Multi-subtask chores with the world-model executor, with and without replanning, and with
     the scripted experts (the judge still decides when each subtask is done): chore i of `count`
     is CHORES[i % 5] on scene seed i, run as a suite by `reverie eval chores`."""
-    seeds = {
-        chore: [i for i in range(count) if CHORES[i % len(CHORES)] == chore] for chore in CHORES
-    }
     suite = ChoreSuite(
         name="agent-skills",
-        chores=[SuiteEntry(chore=c, seeds=s) for c, s in seeds.items() if s],
+        chores=[
+            SuiteEntry(chore=chore, seeds=list(range(k, count, len(CHORES))))
+            for k, chore in enumerate(CHORES[:count])
+        ],
     )
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
