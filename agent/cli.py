@@ -483,7 +483,15 @@ def eval_chores_cmd(
         try:
             report = eval_chores(chores, settings, out, runs, on_run=on_run)
         except _user_errors() as exc:
-            fail(f"{exc}\nfinished runs are saved in {out}; the same command carries on")
+            saved = progress.tasks[task].completed > 0
+            fail(
+                f"{exc}"
+                + (
+                    f"\nfinished runs are saved in {out}; the same command carries on"
+                    if saved
+                    else ""
+                )
+            )
     if as_json:
         print(json.dumps(report))
         return

@@ -89,6 +89,8 @@ def load_suite(path: Path) -> ChoreSuite:
         return ChoreSuite.model_validate_json(Path(path).read_text())
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such suite file") from None
+    except (OSError, UnicodeDecodeError) as exc:  # a directory, unreadable, not text
+        raise ValueError(f"{path}: cannot read it as a suite file ({exc})") from None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'top level'}: {e['msg']}" for e in exc.errors()

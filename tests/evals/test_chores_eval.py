@@ -57,6 +57,17 @@ def test_bad_suites_are_refused_with_what_is_valid(tmp_path, suite, message):
 def test_a_missing_suite_names_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.json: no such suite file"):
         load_suite(tmp_path / "nope.json")
+    with pytest.raises(ValueError, match="cannot read it as a suite file"):
+        load_suite(tmp_path)
+
+
+def test_a_report_that_is_not_one_is_left_alone(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    suite = ChoreSuite.model_validate({"name": "x", "chores": [{"chore": "press the button"}]})
+    with pytest.raises(ValueError, match="not a chore-eval report.*pass another --out"):
+        eval_chores(suite, SCRIPTED, notes, tmp_path / "runs")
+    assert notes.read_text() == "my notes"
 
 
 def test_expectations_list_what_the_final_scene_lacks():
