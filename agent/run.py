@@ -139,7 +139,9 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
         sim_robot = None
         address = settings["robot"]
         if address is None:
-            sim_robot, server, address = _start_embedded(settings["seed"], image_size=64)
+            from worldmodel.checkpoint import shipped_image_size
+
+            sim_robot, server, address = _start_embedded(settings["seed"], shipped_image_size())
             stack.callback(sim_robot.close)
             stack.callback(server.stop)
         client = stack.enter_context(RobotClient(address))

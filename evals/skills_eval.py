@@ -14,6 +14,7 @@ from skills.experts import expert_actions
 from skills.library import SKILL_KINDS, SkillCall
 from skills.predicates import is_success
 from skills.symbolic import feasible_calls
+from worldmodel.checkpoint import shipped_image_size
 
 MAX_STEPS = 150
 
@@ -184,7 +185,7 @@ def eval_skills(
     if kinds is None:
         held = {c.skill for c in load_holdout().held_out}
         kinds = tuple(k for k in SKILL_KINDS if split != "holdout" or k in held)
-    sim = TabletopSim(image_size=64)
+    sim = TabletopSim(image_size=shipped_image_size())
     results: dict[str, dict] = {}
     for kind in kinds:
         wins, seconds = 0, 0.0

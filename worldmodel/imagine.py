@@ -58,6 +58,11 @@ class Imaginer:
         return self.pipeline.horizon
 
     @property
+    def image_size(self) -> int:
+        """The camera frame size the models were trained on (pixels)."""
+        return self.pipeline.vae.config.image_size
+
+    @property
     def fps(self) -> int:
         return self.pipeline.model.config.fps
 

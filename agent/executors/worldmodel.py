@@ -62,7 +62,7 @@ class WorldModelExecutor:
         resamples: int = 2,
         imaginer=None,
         seed: int = 0,
-        image_size: int = 64,
+        image_size: int | None = None,
         grasp_guard: bool = True,
         step_size: float = MAX_STEP,
     ) -> None:
@@ -77,7 +77,9 @@ class WorldModelExecutor:
             context,
             resamples,
         )
-        self.seed, self.image_size = seed, image_size
+        # frames are resized to what the models were trained on (64 px for the shipped ones)
+        self.seed = seed
+        self.image_size = image_size or getattr(imaginer, "image_size", 64)
         self.grasp_guard, self.step_size = grasp_guard, step_size
         self._history: list[np.ndarray] = []
         self._planned: np.ndarray | None = None  # the previous chunk's actions beyond its first k

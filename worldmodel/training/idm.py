@@ -25,7 +25,7 @@ class IDMRecipe:
         blur_prob: float = 0.3,
         eval_samples: int = 4000,
     ) -> None:
-        self.config = config or IDMConfig()
+        self.config = config or IDMConfig(image_size=train.frames.shape[1])
         self.train_data, self.val_data = train, val
         self.rows = transitions(train)
         self.offsets = np.arange(-self.config.before, 2 + self.config.after)

@@ -67,7 +67,7 @@ class JudgeRecipe:
     ) -> None:
         # colour masks: 94.5% vs 68.5% on held-out compositions (the config's default stays off
         # so that judges trained before them still load)
-        self.config = config or JudgeConfig(colour_masks=True)
+        self.config = config or JudgeConfig(colour_masks=True, image_size=train.frames.shape[1])
         self.train_data, self.val_data = train, val
         self.blur_prob, self.max_shift = blur_prob, max_shift
         # Balanced batches: failures are ~30% of the episodes, relabelled pairs mostly negatives.

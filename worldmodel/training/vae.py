@@ -33,7 +33,7 @@ class VAERecipe:
         kl_weight: float = 1e-6,
         eval_frames: int = 512,
     ) -> None:
-        self.config = config or VAEConfig()
+        self.config = config or VAEConfig(image_size=train.frames.shape[1])
         if crop % self.config.downsample or crop > self.config.image_size:
             raise ValueError(
                 f"crop ({crop}) must be a multiple of {self.config.downsample} and fit the frame"

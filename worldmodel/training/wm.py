@@ -129,6 +129,11 @@ class WorldModelRecipe:
         vae_dir = Path(vae_dir) if vae_dir else DEFAULT_CHECKPOINTS / "vae"
         self.vae = FrameVAE.from_pretrained(vae_dir)
         vc = self.vae.config
+        if vc.image_size != train.frames.shape[1]:
+            raise ValueError(
+                f"the VAE in {vae_dir} encodes {vc.image_size} px frames, the episodes are "
+                f"{train.frames.shape[1]} px; train a VAE on them first (`reverie train vae`)"
+            )
         self.config = config or WorldModelConfig(
             latent_channels=vc.latent_channels,
             latent_size=vc.latent_size,
