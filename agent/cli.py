@@ -15,6 +15,9 @@ from robot_bridge.cli import bridge_app  # light: its heavy imports are inside t
 from worldmodel.cli import train_app, wm_app
 
 os.environ.setdefault("MUJOCO_GL", "egl")
+# OpenMP threads that spin while waiting collapsed training steps 10-30x when another process
+# shared the 2 cores (measured); a passive wait costs nothing when the CPU is free.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 app = typer.Typer(
     help="Reverie: an orchestration agent for household robots.",
@@ -346,9 +349,6 @@ def record_takeovers_cmd(
         Path | None,
         typer.Option(help="Models the executor acts with (default: the shipped checkpoints/)."),
     ] = None,
-    guidance: Annotated[
-        float, typer.Option(help="Classifier-free guidance of the executor's imagination.")
-    ] = 1.0,
     as_json: JsonFlag = False,
 ) -> None:
     """DAgger data for the world model: the world-model executor acts for 4-48 steps on seeded
@@ -359,8 +359,6 @@ def record_takeovers_cmd(
         fail(f"--episodes must be >= 1; got {episodes}")
     if workers < 1:
         fail(f"--workers must be >= 1; got {workers}")
-    if guidance < 1.0:
-        fail(f"--guidance must be >= 1 (1 = no guidance); got {guidance}")
     if checkpoints is not None and not (checkpoints / "wm").is_dir():
         fail(
             f"--checkpoints {checkpoints}: no wm/ inside; give a folder laid out like checkpoints/"
@@ -373,7 +371,6 @@ def record_takeovers_cmd(
             seed,
             workers,
             checkpoints=checkpoints,
-            guidance=guidance,
             progress=lambda *_: progress.advance(task),
         )
     if as_json:

@@ -16,6 +16,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agent.context import RunContext
+from agent.judges.effects import combined_score, effects_hold
 from agent.perception import PerceivedScene
 from agent.planners.base import PlannedStep, PlanningError
 from agent.state import ChoreState, SubtaskResult
@@ -45,6 +46,7 @@ def act(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
             first = ctx.robot.observe()
             ctx.run.save_frames(serial, first.image[None], None)
             updates["subtask_start"] = serial
+            updates["subtask_scene"] = _scene_record(first)
             serial += 1
             ctx.progress(f"[{state['cursor'] + 1}/{len(state['plan'])}] {step.instruction}")
     obs = ctx.robot.observe()
@@ -111,10 +113,17 @@ def check(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
     streak = state.get("judge_streak", 0)
     if finished or state["chunks"] % ctx.judge_every == 0:
         frames = ctx.run.subtask_frames(state["subtask_start"])
-        score = ctx.judge.completion(frames, step.instruction)
+        judged = ctx.judge.completion(frames, step.instruction)
+        effects = _perceived_effects(state, step, ctx.robot.observe())
+        score = combined_score(judged, effects)
         streak = streak + 1 if score >= ctx.done_threshold else 0
         ctx.run.log.info(
-            "judged", subtask=state["cursor"], score=round(score, 3), frames=len(frames)
+            "judged",
+            subtask=state["cursor"],
+            judge=round(judged, 3),
+            perceived_effects=effects,
+            score=round(score, 3),
+            frames=len(frames),
         )
     # One verdict per chunk means dozens per subtask: a claim needs `confirmations` in a row
     # (or the executor has finished, so no later frames will come).
@@ -129,6 +138,28 @@ def check(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
     else:
         route = "give_up"
     return {"judge_score": float(score), "judge_streak": streak, "route": route}
+
+
+def _scene_record(obs) -> dict:
+    """What perception reports, as small JSON-like graph state."""
+    return {
+        "objects": {k: [float(v) for v in p] for k, p in obs.objects.items()},
+        "object_states": dict(getattr(obs, "object_states", {}) or {}),
+    }
+
+
+def _perceived_effects(state: ChoreState, step: PlannedStep, obs) -> bool | None:
+    """Do the subtask's effects hold on what perception reports now (None: cannot tell)?"""
+    from types import SimpleNamespace
+
+    from skills.library import SkillCall
+
+    start = state.get("subtask_scene")
+    if not start:  # a run saved before the scene was recorded: the judge decides alone
+        return None
+    before = PerceivedScene.from_observation(SimpleNamespace(**start))
+    call = SkillCall(skill=step.skill, args=step.args)
+    return effects_hold(call, before, PerceivedScene.from_observation(obs))
 
 
 def _result(state: ChoreState, ctx: RunContext, claimed: bool) -> SubtaskResult:
@@ -155,6 +186,7 @@ def _fresh_subtask() -> dict:
         "judge_score": 0.0,
         "judge_streak": 0,
         "subtask_start": None,
+        "subtask_scene": None,
     }
 
 

@@ -20,7 +20,7 @@ from agent.perception import PerceivedScene
 from agent.planners.local import LocalPlanner
 from agent.rundir import RUNS, RunDir, new_run_id
 
-EXECUTORS = ("worldmodel", "scripted")
+EXECUTORS = ("worldmodel", "policy", "scripted")
 EMBEDDED_HEARTBEAT_TIMEOUT_S = 2.0
 
 
@@ -55,6 +55,10 @@ def _make_executor(name: str, sim_robot, rollouts: int):
         from agent.executors.worldmodel import WorldModelExecutor
 
         return WorldModelExecutor(rollouts=rollouts)
+    if name == "policy":
+        from agent.executors.policy import PolicyExecutor
+
+        return PolicyExecutor()
     raise ValueError(f"unknown executor {name!r}; valid executors: {', '.join(EXECUTORS)}")
 
 

@@ -31,6 +31,9 @@ class ChoreState(TypedDict, total=False):
     replans: int
     results: list[SubtaskResult]
     subtask_start: int | None  # chunk serial of the current subtask's first frame
+    # what perception reported when the subtask began (object ids -> positions, and the
+    # drawer's and light's states), to check the skill's effects against
+    subtask_scene: dict | None
     route: str  # where the last decision node sends the run next
     status: str  # "running", "done", "failed"
     failure: str

@@ -77,9 +77,17 @@ def main() -> None:
     )
     parser.add_argument("--episodes", type=int, default=10, help="tasks per skill")
     parser.add_argument("--rollouts", type=int, default=4)
-    parser.add_argument("--steps", type=int, default=2, help="Euler sampling steps")
-    parser.add_argument("--guidance", type=float, default=1.0)
+    parser.add_argument("--steps", type=int, default=3, help="Euler sampling steps")
     parser.add_argument("--seed", type=int, default=10_000, help="first task seed (unseen scenes)")
+    parser.add_argument(
+        "--split",
+        choices=("all", "seen", "holdout"),
+        default="seen",
+        help="which compositions (evals/configs/holdout.json)",
+    )
+    parser.add_argument(
+        "--no-policy", action="store_true", help="skip the behaviour-cloning baseline"
+    )
     parser.add_argument("--skills", nargs="+", default=list(SKILL_KINDS))
     parser.add_argument("--checkpoints", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/wm_policy.json"))
@@ -98,11 +106,17 @@ def main() -> None:
 
     from worldmodel.imagine import Imaginer
 
-    imaginer = Imaginer(args.checkpoints, steps=args.steps, guidance=args.guidance)
-    sim = TabletopSim(image_size=imaginer.pipeline.vae.config.image_size)
+    imaginer = Imaginer(args.checkpoints, steps=args.steps)
+    sim = TabletopSim(image_size=imaginer.image_size)
     started = time.perf_counter()
     per_skill = {}
     executor = WorldModelSkillExecutor(rollouts=args.rollouts, imaginer=imaginer)
+    policy = None
+    if not args.no_policy:
+        from agent.executors.policy import PolicyExecutor
+
+        root = args.checkpoints or Path(__file__).resolve().parents[1] / "checkpoints"
+        policy = WorldModelSkillExecutor(executor=PolicyExecutor(root / "policy"))
     unguarded = None
     if args.ablate_grasp_guard:
         unguarded = WorldModelSkillExecutor(
@@ -110,6 +124,8 @@ def main() -> None:
         )
     for kind in args.skills if args.episodes > 0 else []:  # --episodes 0: offline moves only
         wins = {"worldmodel": 0, "scripted": 0, "random": 0}
+        if policy is not None:
+            wins["policy"] = 0
         ablate = unguarded is not None and kind in GRASPING_SKILLS
         if ablate:
             wins["worldmodel_unguarded"] = 0
@@ -117,24 +133,32 @@ def main() -> None:
         start = []  # the hand's distance from it when the skill begins
         for i in range(args.episodes):
             seed = args.seed + i
-            call = task_for(sim, kind, seed)
+            call = task_for(sim, kind, seed, args.split)
             start.append(float(np.linalg.norm(sim.ee_pos() - reach_target(sim, call))))
             wins["scripted"] += run_episode(sim, ScriptedExecutor(), call, reach["scripted"])
-            task_for(sim, kind, seed)
+            task_for(sim, kind, seed, args.split)
             wins["random"] += run_episode(sim, RandomExecutor(seed), call, reach["random"])
+            if policy is not None:
+                task_for(sim, kind, seed, args.split)
+                ok = run_episode(sim, policy, call, reach["policy"])
+                policy.outcome(ok)
+                wins["policy"] += ok
             if ablate:
-                task_for(sim, kind, seed)
+                task_for(sim, kind, seed, args.split)
                 wins["worldmodel_unguarded"] += run_episode(
                     sim, unguarded, call, reach["worldmodel_unguarded"]
                 )
-            task_for(sim, kind, seed)
+            task_for(sim, kind, seed, args.split)
             success = run_episode(sim, executor, call, reach["worldmodel"])
             executor.outcome(success)
             wins["worldmodel"] += success
             if not args.json:
+                bc = f", policy {bool(ok)}" if policy is not None else ""
                 print(
-                    f"{kind} #{i}: {call} -> success {success}, judge claimed {executor.claimed}",
+                    f"{kind} #{i}: {call} -> success {success}, judge claimed {executor.claimed}"
+                    f"{bc}",
                     file=sys.stderr,
+                    flush=True,
                 )
         per_skill[kind] = {
             "episodes": args.episodes,
@@ -145,6 +169,7 @@ def main() -> None:
                 for k, v in reach.items()
             },
             **executor.stats(),
+            **({"policy_stats": policy.stats()} if policy is not None else {}),
         }
     sim.close()
     offline = None
@@ -156,14 +181,15 @@ def main() -> None:
         f"{k}_success_rate": round(
             float(np.mean([s[f"{k}_success_rate"] for s in per_skill.values()])), 3
         )
-        for k in ("worldmodel", "scripted", "random")
-        if per_skill
+        for k in ("worldmodel", "scripted", "random", "policy")
+        if per_skill and all(f"{k}_success_rate" in s for s in per_skill.values())
     }
     result = {
         "benchmark": "wm_policy",
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}",
         "command": " ".join(sys.argv),
+        "split": args.split,
         "rollouts": args.rollouts,
         "sampling_steps": args.steps,
         "horizon_frames": imaginer.horizon_frames,

@@ -49,10 +49,11 @@ class RandomExecutor:
 
 
 class WorldModelSkillExecutor:
-    """The agent's world-model executor in a closed loop on the simulator's camera: imagine,
-    invert, execute a chunk, and stop when the learned judge says the instruction is done."""
-
-    name = "worldmodel"
+    """An agent executor (by default the world-model one: imagine, invert) in a closed loop on
+    the simulator's camera: execute a chunk, and stop when the learned judge says the
+    instruction is done (gated by the skill's effects on the perceived scene, as the agent's
+    graph does: agent.judges.effects). `executor`: another agent executor (the
+    behaviour-cloning policy)."""
 
     def __init__(
         self,
@@ -62,13 +63,17 @@ class WorldModelSkillExecutor:
         confirmations: int = 2,
         imaginer=None,
         grasp_guard: bool = True,
+        executor=None,
+        use_effects: bool = True,
     ) -> None:
         from agent.executors.worldmodel import WorldModelExecutor
         from agent.judges.local import LocalJudge
 
-        self.executor = WorldModelExecutor(
+        self.executor = executor or WorldModelExecutor(
             rollouts=rollouts, seed=seed, imaginer=imaginer, grasp_guard=grasp_guard
         )
+        self.name = self.executor.name
+        self.use_effects = use_effects  # gate the judge with the perceived effects
         self.judge = LocalJudge()
         self.max_chunks = max_chunks
         self.confirmations = confirmations  # "done" verdicts in a row, as the agent's graph asks
@@ -94,21 +99,28 @@ class WorldModelSkillExecutor:
         }
 
     def actions(self, sim: TabletopSim, call: SkillCall) -> Iterator[np.ndarray]:
+        from agent.judges.effects import combined_score, effects_hold
+        from agent.perception import PerceivedScene
         from agent.planners.base import PlannedStep
 
         step = PlannedStep(skill=call.skill, args=call.args, instruction=call.instruction())
         self.executor.begin(step)
         seen = [sim.render()]
+        before = PerceivedScene.from_observation(sim.observe())
         streak, self.claimed = 0, False
         for _ in range(self.max_chunks):
-            state = np.array([*sim.ee_pos(), sim.gripper_opening()], np.float32)
+            obs = sim.observe()  # what the robot bridge reports: frame, proprioception, objects
+            state = np.array([*obs.ee_pos, obs.gripper], np.float32)
             started = time.perf_counter()
-            objects = sim.observe().objects  # perception, as the robot bridge reports it
-            proposal = self.executor.propose(step, seen[-1], state, objects=objects)
+            proposal = self.executor.propose(step, seen[-1], state, objects=obs.objects)
             self.call_seconds.append(time.perf_counter() - started)
             yield from proposal.actions
             seen.append(sim.render())
-            streak = streak + 1 if self.judge.completion(seen, step.instruction) >= 0.5 else 0
+            judged = self.judge.completion(seen, step.instruction)
+            if self.use_effects:
+                now = PerceivedScene.from_observation(sim.observe())
+                judged = combined_score(judged, effects_hold(call, before, now))
+            streak = streak + 1 if judged >= 0.5 else 0
             if streak >= self.confirmations:
                 self.claimed = True
                 return
@@ -118,7 +130,14 @@ EXECUTORS: dict[str, Callable[[int], Executor]] = {
     "scripted": lambda seed: ScriptedExecutor(),
     "random": lambda seed: RandomExecutor(seed),
     "worldmodel": lambda seed: WorldModelSkillExecutor(seed),
+    "policy": lambda seed: WorldModelSkillExecutor(executor=_policy_executor()),
 }
+
+
+def _policy_executor():
+    from agent.executors.policy import PolicyExecutor
+
+    return PolicyExecutor()
 
 
 SPLITS = ("all", "seen", "holdout")

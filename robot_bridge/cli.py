@@ -56,7 +56,7 @@ def serve(
     if not sim:
         _fail(
             "only the simulated robot is built in: pass --sim. To serve a real robot, implement "
-            "robot_bridge.robot.Robot and run it with robot_bridge.server.BridgeServer (README)."
+            "robot_bridge.robot.Robot and run it with robot_bridge.server.BridgeServer (docs/bridge.md)."
         )
     if (tls_cert is None) != (tls_key is None):
         _fail("TLS needs both --tls-cert and --tls-key")

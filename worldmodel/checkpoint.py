@@ -8,7 +8,6 @@ No pickle is involved anywhere.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -139,16 +138,10 @@ class PretrainedModel(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
 
-def weights_sha256(directory: Path | str) -> str:
-    """The first 12 hex digits of the sha256 of a model folder's weights file: which trained
-    model a dependent one (the world model's refiner) was made for."""
-    return hashlib.sha256((Path(directory) / WEIGHTS_NAME).read_bytes()).hexdigest()[:12]
-
-
 def shipped_image_size(root: Path = DEFAULT_CHECKPOINTS) -> int:
-    """The camera frame size the shipped models were trained on (the VAE's), 64 without them:
-    the embedded robot renders at it so the models never see upsampled frames."""
-    from worldmodel.vae.configuration_vae import VAEConfig
+    """The camera frame size the shipped models were trained on (the world model's), 64 without
+    them: the embedded robot renders at it so the models never see upsampled frames."""
+    from worldmodel.diffusion.configuration_world_model import WorldModelConfig
 
-    path = root / "vae" / CONFIG_NAME
-    return read_config(path, VAEConfig, "vae").image_size if path.is_file() else 64
+    path = root / "wm" / CONFIG_NAME
+    return read_config(path, WorldModelConfig, "wm").image_size if path.is_file() else 64

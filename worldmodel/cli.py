@@ -107,15 +107,15 @@ def _train(
     ]
     if given and models != ("wm",):
         fail(f"{', '.join(given)} applies to `reverie train wm` only")
-    if not 0.0 <= wm.early_windows < 1.0:
-        fail(f"--early-windows must be a fraction in [0, 1); got {wm.early_windows}")
-    if wm.drop_actions is not None and not 0.0 <= wm.drop_actions <= 1.0:
-        fail(f"--drop-actions must be a fraction in [0, 1]; got {wm.drop_actions}")
-    if wm.motion_weight < 0:
+    for flag, value in (("--early-windows", wm.early_windows), ("--drop-actions", wm.drop_actions)):
+        if value is not None and not 0.0 <= value <= 1.0:
+            fail(f"{flag} must be a fraction in [0, 1]; got {value}")
+    if wm.motion_weight is not None and wm.motion_weight < 0:
         fail(f"--motion-weight must be >= 0 (0: the plain loss); got {wm.motion_weight}")
     if wm.init_from is not None and not (wm.init_from / "model.safetensors").is_file():
         fail(
-            f"--init-from {wm.init_from}: no model.safetensors there; give a trained world model's folder, e.g. runs/train/wm"
+            f"--init-from {wm.init_from}: no model.safetensors there; give a trained world "
+            "model's folder, e.g. runs/train/wm"
         )
     overrides = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed, "warmup": warmup}
     deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
@@ -169,45 +169,28 @@ def _train(
 InitOpt = Annotated[
     Path | None,
     typer.Option(
-        help="World model only: start from this trained model's folder (fine-tuning; new input "
-        "channels start at zero)."
-    ),
-]
-GoalVectorsOpt = Annotated[
-    bool,
-    typer.Option(
-        help="World model only: add per-frame inputs pointing from the hand to the skill's goal "
-        "points (an experiment; the shipped model has none)."
+        help="World model only: continue from this trained model's folder (a DAgger round)."
     ),
 ]
 EarlyOpt = Annotated[
-    float,
+    float | None,
     typer.Option(
-        help="World model only: share of each batch drawn from the first 4 steps of episodes, "
-        "where only the instruction and goal maps say which way to go."
+        help="World model only: share of each batch drawn from the first 8 steps of success "
+        "episodes, where only the skill and goal maps say which way to go [0.25]."
     ),
 ]
 DropActionsOpt = Annotated[
     float | None,
     typer.Option(
         help="World model only: share of windows trained without their actions, i.e. as the "
-        "agent imagines [0.3]. Higher trains text-conditioned imagination harder."
+        "agent imagines (from success episodes only) [0.5]."
     ),
 ]
-
-ImagineSuccessesOpt = Annotated[
-    bool,
-    typer.Option(
-        help="World model only: windows trained without their actions come from success "
-        "episodes only; failures (wrong targets, perturbed moves) keep their actions."
-    ),
-]
-
 MotionWeightOpt = Annotated[
-    float,
+    float | None,
     typer.Option(
-        help="World model only: weigh each latent pixel's loss by 1 + F x how much it changes "
-        "(the moving hand) relative to the average; 0 is the plain loss."
+        help="World model only: weigh each pixel's loss by 1 + F x how much it changes (the "
+        "moving hand) relative to the average; 0 is the plain loss [2]."
     ),
 ]
 
@@ -227,11 +210,9 @@ def _make_train_command(models: tuple[str, ...], doc: str):
         as_json: JsonFlag = False,
         init_from: InitOpt = None,
         warmup: WarmupOpt = None,
-        early_windows: EarlyOpt = 0.0,
-        goal_vectors: GoalVectorsOpt = False,
+        early_windows: EarlyOpt = None,
         drop_actions: DropActionsOpt = None,
-        imagine_successes: ImagineSuccessesOpt = False,
-        motion_weight: MotionWeightOpt = 0.0,
+        motion_weight: MotionWeightOpt = None,
     ) -> None:
         _train(
             models,
@@ -250,9 +231,7 @@ def _make_train_command(models: tuple[str, ...], doc: str):
             wm_options={
                 "init_from": init_from,
                 "early_windows": early_windows,
-                "goal_vectors": goal_vectors,
                 "drop_actions": drop_actions,
-                "imagine_successes": imagine_successes,
                 "motion_weight": motion_weight,
             },
         )
@@ -261,35 +240,28 @@ def _make_train_command(models: tuple[str, ...], doc: str):
     return command
 
 
-train_app.command("vae")(_make_train_command(("vae",), "Train the frame VAE."))
 train_app.command("wm")(
-    _make_train_command(("wm",), "Train the latent video diffusion world model (needs OUT/vae).")
+    _make_train_command(("wm",), "Train the pixel-space video diffusion world model.")
 )
 train_app.command("idm")(_make_train_command(("idm",), "Train the inverse dynamics model."))
 train_app.command("judge")(_make_train_command(("judge",), "Train the learned success judge."))
-train_app.command("refiner")(
+train_app.command("policy")(
     _make_train_command(
-        ("refiner",),
-        "Train the world model's pixel refiner on its imaginations (OUT/vae and OUT/wm when "
-        "trained there, else the shipped ones).",
+        ("policy",), "Train the behaviour-cloning policy (the baseline for imagine-then-invert)."
     )
 )
 train_app.command("all")(
     _make_train_command(
-        ("idm", "judge", "vae", "wm", "refiner"),
-        "Train every model in order (idm, judge, vae, wm, refiner).",
+        ("idm", "judge", "wm", "policy"), "Train every model in order (idm, judge, wm, policy)."
     )
 )
 
 
 CheckpointsOpt = Annotated[
     Path | None,
-    typer.Option(help="Folder holding vae/, wm/, refiner/, idm/, judge/ [shipped checkpoints/]."),
+    typer.Option(help="Folder holding wm/, idm/, judge/ [shipped checkpoints/]."),
 ]
 StepsSampling = Annotated[int, typer.Option("--steps", help="Euler sampling steps.")]
-GuidanceOpt = Annotated[
-    float, typer.Option(help="Classifier-free guidance on the instruction and goal points.")
-]
 
 
 @wm_app.command()
@@ -300,8 +272,7 @@ def imagine(
     out: Annotated[
         Path | None, typer.Option(help="Folder for the videos [runs/imagine/seed-S].")
     ] = None,
-    steps: StepsSampling = 2,
-    guidance: GuidanceOpt = 1.0,
+    steps: StepsSampling = 3,
     checkpoints: CheckpointsOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -316,16 +287,18 @@ def imagine(
         fail(f"--rollouts must be between 1 and 64; got {rollouts}")
     if seed < 0:
         fail(f"--seed must be >= 0; got {seed}")
+    import numpy as np
+
     from robot_bridge.sim.tabletop import TabletopSim
     from worldmodel.goals import goal_points
     from worldmodel.imagine import Imaginer
     from worldmodel.video import write_rollout_video
 
     try:
-        imaginer = Imaginer(checkpoints, steps=steps, guidance=guidance)
+        imaginer = Imaginer(checkpoints, steps=steps)
     except _user_errors() as exc:
         fail(str(exc))
-    sim = TabletopSim(image_size=imaginer.pipeline.vae.config.image_size)
+    sim = TabletopSim(image_size=imaginer.image_size)
     obs = sim.reset(seed)
     sim_scene = sim.scene()
     sim.close()
@@ -334,7 +307,13 @@ def imagine(
     goals = goal_points(call.skill, call.args, obs.objects) if call else None
     start = time.perf_counter()
     result = imaginer.imagine(
-        obs.image[None], instruction, rollouts=rollouts, seed=seed, state=state, goals=goals
+        obs.image[None],
+        instruction,
+        call.skill if call else None,
+        np.asarray(state, np.float32),
+        rollouts=rollouts,
+        seed=seed,
+        goals=goals,
     )
     out = out or Path("runs/imagine") / f"seed-{seed}"
     videos = []
@@ -375,8 +354,9 @@ def imagine(
 
 
 def _call_for(instruction: str, scene):
-    """The skill call whose instruction this is (any of its phrasings), for the goal maps; None
-    when the text is not one of them (the world model then imagines from the words alone)."""
+    """The skill call whose instruction this is (any of its phrasings), for the skill kind and
+    goal maps; None when the text is not one of them (the world model then imagines
+    unconditionally)."""
     from skills.symbolic import feasible_calls
 
     text = " ".join(instruction.lower().split())
@@ -394,8 +374,7 @@ def score(
     ] = "test",
     data: DataOpt = Path("data/episodes"),
     windows: Annotated[int, typer.Option(help="World-model windows to predict.")] = 256,
-    steps: StepsSampling = 2,
-    guidance: GuidanceOpt = 1.0,
+    steps: StepsSampling = 3,
     checkpoints: CheckpointsOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -413,9 +392,7 @@ def score(
             f"`reverie datagen --episodes 2000 --out {data}` or point --data at one"
         )
     try:
-        result = score_split(
-            data / split, checkpoints, windows=windows, steps=steps, guidance=guidance
-        )
+        result = score_split(data / split, checkpoints, windows=windows, steps=steps)
     except _user_errors() as exc:
         fail(str(exc))
     if as_json:

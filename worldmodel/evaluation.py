@@ -67,37 +67,34 @@ def evaluation_windows(
 def evaluate_world_model(
     pipeline,
     data: EpisodeArrays,
+    goals: tuple[np.ndarray, np.ndarray] | None = None,
     windows: int = 256,
     steps: int = SAMPLING_STEPS,
-    guidance: float = 1.0,
     seed: int = 0,
     batch_size: int = 16,
 ) -> dict:
     """Action-conditioned prediction vs the real future, per horizon step, against copying the
-    current frame (the copy baseline) on the same windows; with a pixel refiner in the pipeline,
-    also the same imaginations before refinement (`wm.psnr_db_unrefined`)."""
+    current frame (the copy baseline) on the same windows. goals: the episodes' goal points and
+    masks (worldmodel/goals.py `episode_goals`), or None."""
     from worldmodel.training.wm import window_indices
 
     cfg = pipeline.model.config
     rows = evaluation_windows(data, cfg.frames, windows, seed)
     ctx, fut, act = window_indices(data, rows, cfg.context_frames, cfg.frames)
-    psnr_pred, psnr_copy, ssim_pred, ssim_copy, psnr_raw = [], [], [], [], []
+    psnr_pred, psnr_copy, ssim_pred, ssim_copy = [], [], [], []
     for i in range(0, len(rows), batch_size):
         sl = slice(i, i + batch_size)
+        episodes = rows[sl, 0]
         context, truth = data.frames[ctx[sl]], data.frames[fut[sl]]
-        actions, states = data.actions[act[sl]], data.states[ctx[sl, -1]]
-        raw = pipeline(
+        pred = pipeline(
             context,
-            [data.instructions[e] for e in rows[sl, 0]],
-            actions=actions,
-            states=states,
+            [data.skills[e] for e in episodes],
+            data.states[ctx[sl, -1]],
+            goals=None if goals is None else (goals[0][episodes], goals[1][episodes]),
+            actions=data.actions[act[sl]],
             steps=steps,
-            guidance=guidance,
             seed=seed + i,
-            refine=False,
         )
-        pred = pipeline.refine(context[:, -1], raw, states, actions)
-        psnr_raw.append(psnr_db(raw, truth))
         copy = np.repeat(context[:, -1:], cfg.frames, axis=1)
         psnr_pred.append(psnr_db(pred, truth))
         psnr_copy.append(psnr_db(copy, truth))
@@ -110,15 +107,9 @@ def evaluate_world_model(
         "wm.ssim": per_step(ssim_pred),
         "wm.ssim_copy": per_step(ssim_copy),
         "wm.windows": len(rows),
-        "wm.refined": pipeline.refiner is not None,
         "wm.sampling_steps": steps,
     }
     out["wm.psnr_gain_final_db"] = round(out["wm.psnr_db"][-1] - out["wm.psnr_copy_db"][-1], 3)
-    if pipeline.refiner is not None:
-        out["wm.psnr_db_unrefined"] = per_step(psnr_raw)
-        out["wm.psnr_gain_final_db_unrefined"] = round(
-            out["wm.psnr_db_unrefined"][-1] - out["wm.psnr_copy_db"][-1], 3
-        )
     return out
 
 
@@ -156,8 +147,8 @@ def evaluate_policy(
         frames = np.repeat(data.frames[ctx[i, -shown:]][None], rollouts, axis=0)
         imagined = pipeline(
             frames,
-            [data.instructions[e]] * rollouts,
-            states=np.repeat(data.states[ctx[i, -1]][None], rollouts, axis=0),
+            [data.skills[e]] * rollouts,
+            np.repeat(data.states[ctx[i, -1]][None], rollouts, axis=0),
             goals=tuple(np.repeat(g[e][None], rollouts, axis=0) for g in goals),
             steps=steps,
             seed=seed + i,

@@ -55,3 +55,22 @@ def episode_goals(split_root: Path, skills: list[str], args: list[dict]):
         masks.append(m)
     sim.close()
     return np.stack(points), np.stack(masks)
+
+
+def cached_episode_goals(data, cache_dir: Path | None):
+    """`episode_goals` of the split an EpisodeArrays was read from, cached under `cache_dir`
+    (zeros for arrays not read from a recorded split)."""
+    if data.root is None:
+        n = len(data)
+        return np.zeros((n, 2, 3), np.float32), np.zeros((n, 2), np.float32)
+    path = cache_dir / f"goals_{len(data)}.npz" if cache_dir else None
+    if path and path.is_file():
+        saved = np.load(path)
+        return saved["points"], saved["mask"]
+    points, mask = episode_goals(data.root, data.skills, data.args)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, points=points, mask=mask)
+        tmp.replace(path)
+    return points, mask

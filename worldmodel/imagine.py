@@ -38,7 +38,6 @@ class Imaginer:
         self,
         checkpoints: Path | str | None = None,
         steps: int = SAMPLING_STEPS,
-        guidance: float = 1.0,
         device: str = "cpu",
     ) -> None:
         from worldmodel.diffusion.pipeline_world_model import WorldModelPipeline
@@ -50,7 +49,7 @@ class Imaginer:
         self.pipeline = WorldModelPipeline.from_pretrained(root, device)
         self.idm = InverseDynamicsModel.from_pretrained(root / "idm", device)
         self.judge = Judge.from_pretrained(root / "judge", device)
-        self.steps, self.guidance = steps, guidance
+        self.steps = steps
         self.load_s = time.perf_counter() - start
 
     @property
@@ -60,7 +59,7 @@ class Imaginer:
     @property
     def image_size(self) -> int:
         """The camera frame size the models were trained on (pixels)."""
-        return self.pipeline.vae.config.image_size
+        return self.pipeline.image_size
 
     @property
     def fps(self) -> int:
@@ -71,34 +70,36 @@ class Imaginer:
         self,
         recent: np.ndarray,
         instruction: str,
+        skill: str | None,
+        state: np.ndarray,
         rollouts: int = 4,
         seed: int = 0,
         history: np.ndarray | None = None,
         actions: np.ndarray | None = None,
-        state: np.ndarray | None = None,
         goals: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Imagination:
-        """recent: uint8 (K, H, W, 3) latest real frames (the last is now); history: frames since
-        the skill began (for the judge; default `recent`); actions: (T, 4) to simulate instead of
-        imagining freely; state: proprioception now (ee x, y, z, gripper opening); goals: the skill's
-        goal points (2, 3) and mask (2,) from perception (worldmodel/goals.py)."""
+        """recent: uint8 (K, H, W, 3) latest real frames (the last is now); instruction: what the
+        judge scores against; skill: the skill kind the world model imagines (None: any);
+        state: proprioception now (ee x, y, z, gripper opening); history: frames since the skill
+        began (for the judge; default `recent`); actions: (T, 4) to simulate instead of
+        imagining freely; goals: the skill's goal points (2, 3) and mask (2,) from perception
+        (worldmodel/goals.py)."""
         if recent.ndim != 4 or recent.shape[-1] != 3:
             raise ValueError(f"recent frames must be (K, H, W, 3) uint8; got shape {recent.shape}")
         t0 = time.perf_counter()
         context = np.repeat(recent[None], rollouts, axis=0)
         acts = None if actions is None else np.repeat(np.asarray(actions)[None], rollouts, axis=0)
-        states = None if state is None else np.repeat(np.asarray(state)[None], rollouts, axis=0)
+        states = np.repeat(np.asarray(state, np.float32)[None], rollouts, axis=0)
         if goals is not None:
             goals = tuple(np.repeat(np.asarray(g)[None], rollouts, axis=0) for g in goals)
         imagined = self.pipeline(
             context,
-            [instruction] * rollouts,
-            acts,
-            self.steps,
-            self.guidance,
-            seed=seed,
-            states=states,
+            [skill] * rollouts,
+            states,
             goals=goals,
+            actions=acts,
+            steps=self.steps,
+            seed=seed,
         )
         t1 = time.perf_counter()
         frames = np.concatenate([context[:, -1:], imagined], axis=1)

@@ -14,11 +14,11 @@ def score_split(
     checkpoints: Path | None = None,
     windows: int = 256,
     steps: int = SAMPLING_STEPS,
-    guidance: float = 1.0,
     idm_transitions: int | None = 4000,
 ) -> dict:
     from worldmodel.diffusion.pipeline_world_model import WorldModelPipeline
     from worldmodel.evaluation import evaluate_world_model
+    from worldmodel.goals import episode_goals
     from worldmodel.idm.modeling_idm import InverseDynamicsModel
     from worldmodel.judge.modeling_judge import Judge
     from worldmodel.training.cache import load_split
@@ -32,9 +32,8 @@ def score_split(
     judge = Judge.from_pretrained(root / "judge")
     pipeline = WorldModelPipeline.from_pretrained(root)
     result = {"split": split_root.name, "episodes": len(data)}
-    result.update(
-        evaluate_world_model(pipeline, data, windows=windows, steps=steps, guidance=guidance)
-    )
+    goals = episode_goals(split_root, data.skills, data.args)
+    result.update(evaluate_world_model(pipeline, data, goals, windows=windows, steps=steps))
     result.update(evaluate_idm(idm, data, idm.action_mean.numpy(), samples=idm_transitions))
     result.update(evaluate_judge(judge, data))
     result["seconds"] = round(time.perf_counter() - start, 1)

@@ -67,3 +67,37 @@ def guard_grasp(
 def closed_on_nothing(closed: bool, opening: float) -> bool:
     """The hand was commanded shut and its fingers met: the grasp missed, open and try again."""
     return bool(closed and opening < EMPTY_HAND)
+
+
+class HandControl:
+    """The gripper policy of one skill attempt, shared by the learned executors: latch the
+    proposed gripper commands, guard grasps with the perceived block and proprioception, and
+    reopen a hand that closed on nothing."""
+
+    def __init__(self, grasp_guard: bool = True, step_size: float = 0.03) -> None:
+        self.grasp_guard, self.step_size = grasp_guard, step_size
+        self.closed: bool | None = None  # the latched state (None: read it from the robot)
+
+    def reset(self) -> None:
+        self.closed = None
+
+    def apply(self, skill: str, block, actions: np.ndarray, state: np.ndarray) -> dict:
+        """Rewrite actions[:, 3] in place; `block`: the perceived position of the skill's object
+        (None when not perceived). Returns what the guard did, for the events log."""
+        if self.closed is None:
+            self.closed = bool(state[3] < OPEN_HAND)
+        guarded = self.grasp_guard and skill in GRASPING_SKILLS
+        regrasp = guarded and closed_on_nothing(self.closed, state[3])
+        if regrasp:
+            self.closed = False
+        was_closed = self.closed
+        actions[:, 3], self.closed = latch_gripper(actions[:, 3], self.closed)
+        latched = actions[:, 3].copy()
+        if guarded and block is not None:
+            path = hand_path(np.asarray(state[:3], np.float64), actions, self.step_size)
+            actions[:, 3], self.closed = guard_grasp(
+                actions[:, 3], was_closed, path, np.asarray(block, np.float64)
+            )
+        if not guarded:
+            return {}
+        return {"grasp_held": int((latched != actions[:, 3]).sum()), "regrasp": regrasp}

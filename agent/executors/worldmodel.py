@@ -12,14 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from agent.executors.base import Proposal
-from agent.executors.gripper import (
-    GRASPING_SKILLS,
-    OPEN_HAND,
-    closed_on_nothing,
-    guard_grasp,
-    hand_path,
-    latch_gripper,
-)
+from agent.executors.gripper import HandControl
 from agent.planners.base import PlannedStep
 from robot_bridge.sim.layout import MAX_STEP  # metres per unit action; the bridge does not say
 
@@ -27,6 +20,7 @@ ACTION_LIMIT = 1.0
 LIMIT_SLACK = 0.25  # IDM outputs a little past the limits are noise; far past them, nonsense
 MAX_JUMP = 1.2  # largest plausible change of the xyz command between neighbouring frames
 AGREEMENT = 0.35  # mean xyz distance under which a kept rollout agrees with the best one
+DEFAULT_CHUNK = 4  # actions carried out per imagination (receding horizon)
 
 
 def feasible(actions: np.ndarray) -> np.ndarray:
@@ -57,7 +51,7 @@ class WorldModelExecutor:
     def __init__(
         self,
         rollouts: int = 4,
-        chunk: int = 4,
+        chunk: int = DEFAULT_CHUNK,
         context: int = 2,
         resamples: int = 2,
         imaginer=None,
@@ -80,15 +74,15 @@ class WorldModelExecutor:
         # frames are resized to what the models were trained on (64 px for the shipped ones)
         self.seed = seed
         self.image_size = image_size or getattr(imaginer, "image_size", 64)
-        self.grasp_guard, self.step_size = grasp_guard, step_size
+        self.hand = HandControl(grasp_guard, step_size)
         self._history: list[np.ndarray] = []
         self._planned: np.ndarray | None = None  # the previous chunk's actions beyond its first k
         self._goals = None  # where the subtask's objects were perceived when it began
-        self._closed: bool | None = None  # the gripper's latched state (None: read it from state)
         self._calls = 0
 
     def begin(self, step: PlannedStep) -> None:
-        self._history, self._planned, self._goals, self._closed = [], None, None, None
+        self._history, self._planned, self._goals = [], None, None
+        self.hand.reset()
 
     def propose(
         self, step: PlannedStep, frame: np.ndarray, state: np.ndarray, objects=None
@@ -109,10 +103,11 @@ class WorldModelExecutor:
             result = self.imaginer.imagine(
                 recent,
                 step.instruction,
+                step.skill,
+                np.asarray(state, np.float32),
                 rollouts=self.rollouts,
                 seed=self.seed + self._calls,
                 history=np.stack(self._history),
-                state=np.asarray(state, np.float32),
                 goals=self._goals,
             )
             keep = feasible(result.actions)
@@ -127,7 +122,8 @@ class WorldModelExecutor:
         if self._planned is not None:  # overlapping windows: blend with what was planned before
             overlap = min(len(self._planned), k)
             actions[:overlap] = (actions[:overlap] + self._planned[:overlap]) / 2
-        gripper = self._set_gripper(step, actions, np.asarray(state, np.float64), objects)
+        block = (objects or {}).get(step.args.get("object", ""))
+        gripper = self.hand.apply(step.skill, block, actions, np.asarray(state, np.float64))
         best = int(np.flatnonzero(keep)[np.argmax(result.scores[keep])])
         self._planned = result.actions[best, k:]
         return Proposal(
@@ -141,28 +137,6 @@ class WorldModelExecutor:
                 **{k_: round(v, 4) for k_, v in result.timings.items()},
             },
         )
-
-    def _set_gripper(self, step: PlannedStep, actions: np.ndarray, state, objects) -> dict:
-        """Latch the gripper commands in place and guard grasps (see agent.executors.gripper);
-        return what the guard did, for the events log."""
-        if self._closed is None:
-            self._closed = bool(state[3] < OPEN_HAND)
-        guarded = self.grasp_guard and step.skill in GRASPING_SKILLS
-        regrasp = guarded and closed_on_nothing(self._closed, state[3])
-        if regrasp:
-            self._closed = False
-        was_closed = self._closed
-        actions[:, 3], self._closed = latch_gripper(actions[:, 3], self._closed)
-        latched = actions[:, 3].copy()
-        block = (objects or {}).get(step.args.get("object", ""))
-        if guarded and block is not None:
-            path = hand_path(state[:3], actions, self.step_size)
-            actions[:, 3], self._closed = guard_grasp(
-                actions[:, 3], was_closed, path, np.asarray(block, np.float64)
-            )
-        if not guarded:
-            return {}
-        return {"grasp_held": int((latched != actions[:, 3]).sum()), "regrasp": regrasp}
 
 
 def _fit(frame: np.ndarray, size: int) -> np.ndarray:

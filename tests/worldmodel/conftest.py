@@ -55,3 +55,36 @@ def wm_dataset(tmp_path_factory):
         DatagenConfig(episodes=4, out=out, workers=1, seed=5, test_episodes=2, holdout_episodes=2)
     )
     return out
+
+
+def save_tiny_checkpoints(root, image_size: int = 64, frames: int = 4):
+    """Untrained wm/, idm/ and judge/ laid out like checkpoints/, small enough for tests."""
+    import torch
+
+    from worldmodel.diffusion.configuration_world_model import WorldModelConfig
+    from worldmodel.diffusion.modeling_world_model import WorldModel
+    from worldmodel.idm.configuration_idm import IDMConfig
+    from worldmodel.idm.modeling_idm import InverseDynamicsModel
+    from worldmodel.judge.configuration_judge import JudgeConfig
+    from worldmodel.judge.modeling_judge import Judge
+    from worldmodel.text.configuration_text import TextEncoderConfig
+
+    torch.manual_seed(0)
+    wm = WorldModelConfig(
+        image_size=image_size, frames=frames, block_out_channels=[8, 8, 32], layers_per_block=1
+    )
+    WorldModel(wm).save_pretrained(root / "wm")
+    idm = IDMConfig(image_size=image_size, channels=[4, 8], hidden=8)
+    InverseDynamicsModel(idm).save_pretrained(root / "idm")
+    text = TextEncoderConfig(dim=16, layers=1, heads=2)
+    judge = JudgeConfig(
+        image_size=image_size, frames=4, channels=[4, 8], frame_dim=8, hidden=8, text=text
+    )
+    Judge(judge).save_pretrained(root / "judge")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory):
+    """Untrained 64 px models in a folder laid out like checkpoints/ (wm/, idm/, judge/)."""
+    return save_tiny_checkpoints(tmp_path_factory.mktemp("ckpt"))

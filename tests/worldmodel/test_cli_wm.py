@@ -6,38 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from worldmodel.cli import train_app, wm_app
-from worldmodel.diffusion.configuration_world_model import TransformerConfig, WorldModelConfig
-from worldmodel.diffusion.modeling_world_model import WorldModel
-from worldmodel.idm.configuration_idm import IDMConfig
-from worldmodel.idm.modeling_idm import InverseDynamicsModel
-from worldmodel.judge.configuration_judge import JudgeConfig
-from worldmodel.judge.modeling_judge import Judge
-from worldmodel.text.configuration_text import TextEncoderConfig
-from worldmodel.vae.configuration_vae import VAEConfig
-from worldmodel.vae.modeling_vae import FrameVAE
 
 runner = CliRunner()
-TEXT = TextEncoderConfig(dim=16, layers=1, heads=2)
-
-
-@pytest.fixture(scope="module")
-def tiny_checkpoints(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ckpt")
-    vae = VAEConfig(
-        channels=[4, 8, 8], encoder_blocks=[0, 0, 0], decoder_blocks=[0, 0, 1], latent_channels=4
-    )
-    FrameVAE(vae).save_pretrained(root / "vae")
-    wm = WorldModelConfig(
-        latent_channels=4,
-        frames=4,
-        transformer=TransformerConfig(layers=1, heads=2, head_dim=8),
-        text=TEXT,
-    )
-    WorldModel(wm).save_pretrained(root / "wm")
-    InverseDynamicsModel(IDMConfig(channels=[4, 8], hidden=8)).save_pretrained(root / "idm")
-    judge = JudgeConfig(frames=4, channels=[4, 8], frame_dim=8, hidden=8, text=TEXT)
-    Judge(judge).save_pretrained(root / "judge")
-    return root
 
 
 def test_imagine_writes_a_video_per_rollout(tmp_path, tiny_checkpoints):
@@ -94,7 +64,7 @@ def test_train_idm_runs_and_resumes(tmp_path, wm_dataset):
     assert result.exit_code == 2 and "missing" in result.output
 
 
-def test_init_from_is_checked_before_any_work(tmp_path):
+def test_world_model_options_are_checked_before_any_work(tmp_path):
     missing = runner.invoke(train_app, ["wm", "--init-from", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "no model.safetensors there" in missing.output
     wrong = runner.invoke(train_app, ["idm", "--init-from", str(tmp_path)])
@@ -102,16 +72,49 @@ def test_init_from_is_checked_before_any_work(tmp_path):
     early = runner.invoke(train_app, ["idm", "--early-windows", "0.5"])
     assert early.exit_code == 2 and "applies to `reverie train wm` only" in early.output
     too_many = runner.invoke(train_app, ["wm", "--early-windows", "1.5"])
-    assert too_many.exit_code == 2 and "fraction in [0, 1)" in too_many.output
-    vectors = runner.invoke(train_app, ["judge", "--goal-vectors"])
-    assert vectors.exit_code == 2 and "applies to `reverie train wm` only" in vectors.output
-    dropped = runner.invoke(train_app, ["vae", "--drop-actions", "0.5", "--goal-vectors"])
-    assert dropped.exit_code == 2
-    assert "--goal-vectors, --drop-actions applies to `reverie train wm` only" in dropped.output
+    assert too_many.exit_code == 2
+    assert "--early-windows must be a fraction in [0, 1]" in too_many.output
+    weighted = runner.invoke(train_app, ["judge", "--motion-weight", "1"])
+    assert weighted.exit_code == 2 and "applies to `reverie train wm` only" in weighted.output
+    both = runner.invoke(train_app, ["all", "--drop-actions", "0.5", "--motion-weight", "1"])
+    assert both.exit_code == 2
+    assert "--drop-actions, --motion-weight applies to `reverie train wm` only" in both.output
     too_much = runner.invoke(train_app, ["wm", "--drop-actions", "1.5"])
     assert (
         too_much.exit_code == 2 and "--drop-actions must be a fraction in [0, 1]" in too_much.output
     )
+    negative = runner.invoke(train_app, ["wm", "--motion-weight", "-1"])
+    assert negative.exit_code == 2 and "--motion-weight must be >= 0" in negative.output
+
+
+def test_retired_models_and_options_are_gone():
+    for command in (["vae"], ["refiner"]):
+        result = runner.invoke(train_app, command)
+        assert result.exit_code == 2 and "No such command" in result.output, command
+    for flag in ("--goal-vectors", "--imagine-successes"):
+        result = runner.invoke(train_app, ["wm", flag])
+        assert result.exit_code == 2 and "No such option" in result.output, flag
+    for command in ("imagine", "score"):
+        result = runner.invoke(wm_app, [command, "--guidance", "2"])
+        assert result.exit_code == 2 and "No such option" in result.output, command
+
+
+def test_world_model_options_reach_the_recipe(tmp_path, wm_dataset):
+    from worldmodel.checkpoint import DEFAULT_CHECKPOINTS
+    from worldmodel.idm.configuration_idm import IDMConfig
+    from worldmodel.idm.modeling_idm import InverseDynamicsModel
+    from worldmodel.training.pipeline import WorldModelOptions, build
+
+    recipe, _ = build("wm", wm_dataset, tmp_path)  # no options: the recipe's defaults
+    assert (recipe.p_early, recipe.p_drop_actions, recipe.motion_weight) == (0.25, 0.5, 2.0)
+    assert recipe.init_from is None and recipe.idm_dir == DEFAULT_CHECKPOINTS / "idm"
+    assert recipe.config.image_size == 64  # sized from the episodes
+    # given options reach it; an IDM trained in OUT inverts the imaginations in evaluation
+    InverseDynamicsModel(IDMConfig(channels=[4, 8], hidden=8)).save_pretrained(tmp_path / "idm")
+    options = WorldModelOptions(early_windows=0.0, drop_actions=0.2, motion_weight=0.0)
+    recipe, _ = build("wm", wm_dataset, tmp_path, options)
+    assert (recipe.p_early, recipe.p_drop_actions, recipe.motion_weight) == (0.0, 0.2, 0.0)
+    assert recipe.options()["early_windows"] == 0.0 and recipe.idm_dir == tmp_path / "idm"
 
 
 def test_score_without_recorded_data_says_how_to_record_it(tmp_path):

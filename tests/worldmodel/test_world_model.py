@@ -1,147 +1,423 @@
+"""The pixel-space world model: denoiser, conditions, sampling pipeline and training recipe, on
+tiny configs and synthetic episodes (worldmodel/diffusion, worldmodel/training/wm.py)."""
+
 import numpy as np
 import pytest
 import torch
 
-from worldmodel.diffusion.configuration_world_model import TransformerConfig, WorldModelConfig
+from worldmodel.camera import project
+from worldmodel.diffusion.configuration_world_model import WorldModelConfig
 from worldmodel.diffusion.modeling_world_model import WorldModel
 from worldmodel.diffusion.pipeline_world_model import WorldModelPipeline
 from worldmodel.diffusion.scheduling_flow import FlowMatchEulerScheduler, add_noise
 from worldmodel.evaluation import evaluate_world_model, psnr_db, ssim
-from worldmodel.text.configuration_text import TextEncoderConfig
 from worldmodel.training.wm import EARLY_STEPS, WorldModelRecipe, window_indices, window_rows
-from worldmodel.vae.configuration_vae import VAEConfig
-from worldmodel.vae.modeling_vae import FrameVAE
 
-TINY_VAE = VAEConfig(
-    image_size=32, channels=[8, 16], encoder_blocks=[0, 0], decoder_blocks=[0, 1], latent_channels=4
-)
-TINY_WM = WorldModelConfig(
-    latent_channels=4,
-    latent_size=16,
-    patch=4,
-    frames=3,
-    transformer=TransformerConfig(layers=1, heads=2, head_dim=8),
-    text=TextEncoderConfig(dim=16, layers=1, heads=2),
-)
+from .conftest import synthetic_arrays
+
+# 32 px, 3 future frames; two levels (32, 16 px), attention at the coarsest with one head
+TINY_WM = WorldModelConfig(image_size=32, frames=3, block_out_channels=[8, 32], layers_per_block=1)
+T = TINY_WM.frames
+SIZE = TINY_WM.image_size
+HAND = [0.01, 0.05, 0.05, 1.0]  # just above the camera's look-at point, hand open
+GOALS = [[0.1, 0.05, 0.02], [-0.1, 0.2, 0.02]]  # both in view
 
 
-@pytest.fixture
-def vae_dir(tmp_path):
-    torch.manual_seed(0)
-    return FrameVAE(TINY_VAE).save_pretrained(tmp_path / "vae")
+def tiny_model(seed: int = 0) -> WorldModel:
+    torch.manual_seed(seed)
+    return WorldModel(TINY_WM).eval()
 
 
+def inputs(batch: int = 1, seed: int = 0) -> dict:
+    """Denoiser inputs (noisy target, sigma, context) and every condition, for `batch` samples."""
+    g = torch.Generator().manual_seed(seed)
+    return {
+        "noisy": torch.randn(batch, 3 * T, SIZE, SIZE, generator=g),
+        "sigma": torch.ones(batch),
+        "context": torch.rand(batch, 2, 3, SIZE, SIZE, generator=g) * 2 - 1,
+        "skills": torch.full((batch,), TINY_WM.skills.index("press_button")),
+        "state": torch.tensor([HAND] * batch),
+        "goals": torch.tensor([GOALS] * batch),
+        "goal_mask": torch.ones(batch, 2),
+        "actions": torch.full((batch, T, 4), 0.5),
+        "action_mask": torch.ones(batch),
+    }
+
+
+def pixel(point) -> tuple[int, int]:
+    """(column, row) of the pixel nearest to where the camera sees a world point."""
+    x, y = project(torch.tensor(point, dtype=torch.float32)[:3]).tolist()
+    return round((x + 1) / 2 * (SIZE - 1)), round((y + 1) / 2 * (SIZE - 1))
+
+
+def peak(image: torch.Tensor) -> tuple[int, int]:
+    row, col = divmod(int(image.argmax()), image.shape[-1])
+    return col, row
+
+
+def tagged_arrays(episodes: int = 6, length: int = 20):
+    """Synthetic episodes whose proprioception names the frame: state = (episode, t, 0, 1), so a
+    batch's `state` tells which window (episode, t0) it came from. Even episodes succeed."""
+    arrays = synthetic_arrays(episodes=episodes, length=length)
+    arrays.states[:, 0] = np.repeat(np.arange(episodes), length)
+    arrays.states[:, 1] = np.tile(np.arange(length), episodes)
+    arrays.states[:, 3] = 1.0
+    return arrays
+
+
+def drawn_windows(batch: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(episode, t0) of each window of a batch of `tagged_arrays`."""
+    state = batch["state"].numpy()
+    return state[:, 0].astype(int), state[:, 1].astype(int)
+
+
+# ------------------------------------------------------------------------------------ denoiser
 def test_denoiser_shapes_with_and_without_actions():
-    model = WorldModel(TINY_WM)
-    x = torch.randn(2, 4, 3, 16, 16)
-    ctx = torch.randn(2, 4, 2, 16, 16)
-    text = model.encode_text(["open the drawer", ""])
-    assert model(x, torch.rand(2), ctx, text).shape == x.shape
-    assert model(x, torch.rand(2), ctx, text, torch.zeros(2, 3, 4)).shape == x.shape
-    with pytest.raises(ValueError, match="expected 2 context frames, got 1"):
-        model(x, torch.rand(2), ctx[:, :, :1], text)
+    model, x = tiny_model(), inputs(2)
+    expected = (2, 3 * T, SIZE, SIZE)
+    assert TINY_WM.in_channels == 3 * T + 3 * 2 + 2 + 1 + T
+    assert model(**x).shape == expected
+    free = {**x, "actions": None, "action_mask": None}
+    assert model(**free).shape == expected
+    # actions without a mask count as given
+    assert torch.equal(model(**{**x, "action_mask": None}), model(**x))
+    # to_target / from_target: the scaled change from the current frame, and back
+    model.delta_scale.fill_(4.0)
+    now = x["context"][:, -1]
+    future = (now[:, None] + 0.1 * torch.randn(2, T, 3, SIZE, SIZE)).clamp(-1, 1)
+    target = model.to_target(future, now)
+    assert target.shape == expected
+    assert torch.allclose(target[:, :3], 4.0 * (future[:, 0] - now))
+    assert torch.allclose(model.from_target(target, now), future, atol=1e-5)
 
 
-def test_scheduler_goes_from_noise_to_data():
+def test_each_condition_changes_the_prediction():
+    model, x = tiny_model(), inputs()
+    with torch.no_grad():
+        base = model(**x)
+
+        def differs(**changed) -> bool:
+            return not torch.allclose(model(**{**x, **changed}), base, atol=1e-5)
+
+        other_skill = torch.tensor([TINY_WM.skills.index("open_drawer")])
+        assert differs(skills=other_skill)
+        assert differs(skills=torch.tensor([len(TINY_WM.skills)]))  # no skill given
+        assert differs(goal_mask=torch.zeros(1, 2))
+        assert differs(goals=x["goals"] + torch.tensor([0.1, 0.0, 0.0]))
+        assert differs(state=torch.tensor([[0.1, 0.0, 0.1, 1.0]]))
+        assert differs(state=torch.tensor([[*HAND[:3], 0.0]]))  # the gripper alone
+        assert differs(actions=-x["actions"])
+        assert differs(actions=None, action_mask=None)
+        # what is masked out is not seen at all
+        unseen = {"goal_mask": torch.zeros(1, 2)}
+        assert torch.equal(
+            model(**{**x, **unseen}),
+            model(**{**x, **unseen, "goals": x["goals"] + torch.tensor([0.1, 0.0, 0.0])}),
+        )
+        assert torch.equal(
+            model(**{**x, "action_mask": torch.zeros(1)}),
+            model(**{**x, "actions": None, "action_mask": None}),
+        )
+
+
+def test_goal_state_and_action_maps_reach_the_denoiser_without_the_vector_embeddings():
+    """With the state and action embeddings silenced, goals, hand and actions still change the
+    prediction: through the pixel maps alone."""
+    model, x = tiny_model(), inputs()
+    with torch.no_grad():
+        for mlp in (model.state_embedding, model.action_embedding):
+            mlp[-1].weight.zero_()
+            mlp[-1].bias.zero_()
+        base = model(**x)
+        for changed in (
+            {"goals": x["goals"] + torch.tensor([0.1, 0.0, 0.0])},
+            {"state": torch.tensor([[0.1, 0.0, 0.1, 1.0]])},
+            {"actions": -x["actions"]},
+        ):
+            assert not torch.allclose(model(**{**x, **changed}), base, atol=1e-5), changed
+        # the gripper opening is not drawn in any map: silenced, it no longer matters
+        closed = torch.tensor([[*HAND[:3], 0.0]])
+        assert torch.allclose(model(**{**x, "state": closed}), base, atol=1e-6)
+
+
+def test_condition_maps_put_the_hand_where_the_camera_sees_it_and_follow_the_actions():
+    model = tiny_model()
+    state = torch.tensor([HAND])
+    goals, mask = torch.tensor([GOALS]), torch.tensor([[1.0, 0.0]])
+    right = torch.tensor([[[1.0, 0.0, 0.0, 0.0]] * T])  # action_scale metres along +x per frame
+    maps = model.condition_maps(state, goals, mask, right, torch.ones(1))
+    assert maps.shape == (1, TINY_WM.map_channels, SIZE, SIZE) == (1, 2 + 1 + T, SIZE, SIZE)
+    assert peak(maps[0, 0]) == pixel(GOALS[0]) and maps[0, 0].max() > 0.5
+    assert not maps[0, 1].any()  # the destination is masked out
+    assert peak(maps[0, 2]) == pixel(HAND)  # the hand now
+    path = [[HAND[0] + TINY_WM.action_scale * (t + 1), HAND[1], HAND[2]] for t in range(T)]
+    later = [peak(maps[0, 3 + t]) for t in range(T)]
+    assert later == [pixel(p) for p in path]
+    columns = [pixel(HAND)[0]] + [c for c, _ in later]
+    assert columns == sorted(set(columns))  # moving right, frame after frame
+    up = torch.tensor([[[0.0, 0.0, 1.0, 0.0]] * T])
+    assert peak(model.condition_maps(state, goals, mask, up, torch.ones(1))[0, -1]) != later[-1]
+    # no actions, or actions masked out: no future hand maps
+    assert not model.condition_maps(state, goals, mask, None, None)[0, 3:].any()
+    assert not model.condition_maps(state, goals, mask, right, torch.zeros(1))[0, 3:].any()
+    # far tails are exactly zero (denormals slow every convolution down)
+    assert (maps == 0).float().mean() > 0.5
+
+
+def test_an_unknown_skill_gives_a_clear_error():
+    model = tiny_model()
+    known = TINY_WM.skills
+    ids = model.skill_ids(["press_button", None, "", "pick_place"]).tolist()
+    assert ids == [known.index("press_button"), len(known), len(known), known.index("pick_place")]
+    with pytest.raises(
+        ValueError, match=r"unknown skill 'juggle'; the world model knows pick_place"
+    ):
+        model.skill_ids(["press_button", "juggle"])
+    context = np.zeros((1, 2, SIZE, SIZE, 3), np.uint8)
+    with pytest.raises(ValueError, match="unknown skill 'juggle'"):
+        WorldModelPipeline(model)(context, ["juggle"], np.zeros((1, 4)), steps=1)
+
+
+# ------------------------------------------------------------------------------------ sampling
+def test_scheduler_carries_noise_to_data_along_the_straight_path():
     sched = FlowMatchEulerScheduler(4, shift=3.0)
     assert sched.sigmas[0] == 1 and sched.sigmas[-1] == 0 and len(sched) == 4
+    assert (sched.sigmas[:-1] > sched.sigmas[1:]).all()
     x0, noise = torch.randn(3, 5), torch.randn(3, 5)
     x = add_noise(x0, noise, torch.ones(3))
-    for i in range(len(sched)):  # the exact velocity carries noise to data in any number of steps
-        x = sched.step(noise - x0, i, x)
-    assert torch.allclose(x, x0, atol=1e-5)
+    for i in range(len(sched)):  # the exact clean estimate keeps x on the path to x0
+        x = sched.step_x0(x0, i, x)
+        assert torch.allclose(x, add_noise(x0, noise, sched.sigmas[i + 1].expand(3)), atol=1e-5)
+    assert torch.allclose(x, x0, atol=1e-6)
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        FlowMatchEulerScheduler(0)
 
 
+def test_pipeline_sampling_is_deterministic_in_the_seed(tmp_path, wm_arrays):
+    pipe = WorldModelPipeline(tiny_model())
+    assert pipe.horizon == T and pipe.image_size == SIZE
+    context = np.stack([wm_arrays.frames[:2], wm_arrays.frames[12:14]])  # (2, K, H, W, 3)
+    states = np.array([HAND, HAND], np.float32)
+    skills = ["press_button", None]
+    a = pipe(context, skills, states, steps=2, seed=7)
+    assert a.shape == (2, T, SIZE, SIZE, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, pipe(context, skills, states, steps=2, seed=7))
+    assert not np.array_equal(a, pipe(context, skills, states, steps=2, seed=8))
+    # given actions and goals are used
+    actions = np.full((2, T, 4), 0.5, np.float32)
+    assert not np.array_equal(a, pipe(context, skills, states, actions=actions, steps=2, seed=7))
+    goals = (np.array([GOALS] * 2, np.float32), np.ones((2, 2), np.float32))
+    assert not np.array_equal(a, pipe(context, skills, states, goals=goals, steps=2, seed=7))
+    # one frame of context is enough (repeated: a robot at rest)
+    assert pipe(context[:, -1:], skills, states, steps=1).shape == a.shape
+    # from_pretrained loads ROOT/wm
+    pipe.model.save_pretrained(tmp_path / "wm")
+    loaded = WorldModelPipeline.from_pretrained(tmp_path)
+    assert np.array_equal(a, loaded(context, skills, states, steps=2, seed=7))
+
+
+def test_pipeline_refuses_frames_of_another_size_and_bad_shapes():
+    pipe = WorldModelPipeline(tiny_model())
+    states = np.zeros((2, 4), np.float32)
+    big = np.zeros((2, 2, 64, 64, 3), np.uint8)
+    with pytest.raises(ValueError, match="imagines 32 px frames; got 64x64"):
+        pipe(big, [None, None], states, steps=1)
+    context = np.zeros((2, 2, SIZE, SIZE, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"context must be uint8 \(B=2"):
+        pipe(context[0], [None, None], states, steps=1)
+    with pytest.raises(ValueError, match=r"states must have shape \(2, 4\)"):
+        pipe(context, [None, None], states[:, :3], steps=1)
+    with pytest.raises(ValueError, match=r"actions must have shape \(2, 3, 4\)"):
+        pipe(context, [None, None], states, actions=np.zeros((2, T + 1, 4)), steps=1)
+    with pytest.raises(ValueError, match=r"goal mask must have shape \(2, 2\)"):
+        pipe(context, [None, None], states, goals=(np.zeros((2, 2, 3)), np.ones(2)), steps=1)
+
+
+# ------------------------------------------------------------------------------------ recipe
 def test_windows_clamp_to_their_episode(wm_arrays):
     rows = window_rows(wm_arrays)
     assert len(rows) == 6 * 11
+    assert window_rows(wm_arrays, np.array([2, 4])).tolist() == [
+        *([2, t] for t in range(11)),
+        *([4, t] for t in range(11)),
+    ]
     ctx, fut, act = window_indices(wm_arrays, np.array([[1, 0], [1, 10]]), context=2, horizon=3)
     assert ctx.tolist() == [[12, 12], [21, 22]]
     assert fut.tolist() == [[13, 14, 15], [23, 23, 23]]
     assert act.tolist() == [[12, 13, 14], [22, 23, 23]]
 
 
-def test_recipe_trains_a_step_and_pipeline_samples_deterministically(tmp_path, vae_dir, wm_arrays):
-    recipe = WorldModelRecipe(
-        wm_arrays, wm_arrays, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path, eval_windows=4
-    )
-    assert list(tmp_path.glob("latents_*.npy"))  # cached for the next run
+def test_recipe_trains_a_step_and_evaluates(tmp_path, wm_arrays):
+    from worldmodel.idm.configuration_idm import IDMConfig
+    from worldmodel.idm.modeling_idm import InverseDynamicsModel
+
+    idm_dir = InverseDynamicsModel(IDMConfig(image_size=32, channels=[4, 8], hidden=8))
+    idm_dir = idm_dir.save_pretrained(tmp_path / "idm")
+    recipe = WorldModelRecipe(wm_arrays, wm_arrays, TINY_WM, eval_windows=4, idm_dir=idm_dir)
+    torch.manual_seed(0)
     model = recipe.build_model()
+    assert 1.0 <= recipe.delta_scale <= 8.0
+    assert model.delta_scale.item() == pytest.approx(recipe.delta_scale)  # set from the data
     batch = recipe.batch(np.random.default_rng(0), 3)
-    assert batch["context"].shape == (3, 4, 2, 16, 16) and batch["future"].shape == (
-        3,
-        4,
-        3,
-        16,
-        16,
-    )
+    assert batch["context"].shape == (3, 2, 3, SIZE, SIZE)
+    assert batch["future"].shape == (3, T, 3, SIZE, SIZE)
+    assert batch["context"].min() >= -1 and batch["context"].max() <= 1
+    assert batch["state"].shape == (3, 4) and batch["actions"].shape == (3, T, 4)
+    assert batch["goals"].shape == (3, 2, 3) and batch["goal_mask"].shape == (3, 2)
+    assert batch["action_mask"].shape == (3,) and len(batch["skills"]) == 3
+    assert set(batch["skills"]) <= {"pick_place", None}
     loss, _ = recipe.loss(model, batch, torch.Generator().manual_seed(0))
     loss.backward()
-    assert torch.isfinite(loss)
-    pipe = WorldModelPipeline(recipe.vae, model.eval())
-    context = wm_arrays.frames[:2][None].repeat(2, 0)
-    a = pipe(context, ["open the drawer"] * 2, steps=2, guidance=2.0, seed=7)
-    b = pipe(context, ["open the drawer"] * 2, steps=2, guidance=2.0, seed=7)
-    assert a.shape == (2, 3, 32, 32, 3) and a.dtype == np.uint8 and np.array_equal(a, b)
-    metrics = evaluate_world_model(pipe, wm_arrays, windows=4, steps=1, batch_size=2)
-    assert len(metrics["wm.psnr_db"]) == len(metrics["wm.psnr_copy_db"]) == 3
-    assert metrics["wm.windows"] == 4
+    assert torch.isfinite(loss) and loss > 0
+    grads = [p.grad for p in model.unet.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads)
+    assert model.skill_embedding.weight.grad.abs().sum() > 0  # the skill reaches the loss
+
+    metrics = recipe.evaluate(model.eval())
+    assert len(metrics["wm.psnr_db"]) == len(metrics["wm.psnr_copy_db"]) == T
+    assert metrics["wm.windows"] == 4 and "wm.psnr_gain_final_db" in metrics
+    assert -1 <= metrics["policy.move_cosine"] <= 1 and metrics["policy.windows"] > 0
+    pipe = WorldModelPipeline(model)
+    goals = (np.zeros((len(wm_arrays), 2, 3), np.float32), np.ones((len(wm_arrays), 2), np.float32))
+    with_goals = evaluate_world_model(pipe, wm_arrays, goals, windows=4, steps=1, batch_size=2)
+    assert with_goals["wm.windows"] == 4 and with_goals["wm.sampling_steps"] == 1
 
 
-def test_early_windows_come_from_the_episode_starts(tmp_path, vae_dir, wm_arrays):
-    recipe = WorldModelRecipe(
-        wm_arrays, None, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path, p_early=0.5
-    )
-    early = [s + t for s in wm_arrays.starts for t in range(EARLY_STEPS)]
-    starts = torch.from_numpy(recipe.latents[early].astype(np.float32))
-    now = recipe.batch(np.random.default_rng(0), 8)["context"][:, :, -1]  # (B, C, h, w)
-    from_start = [bool((starts == frame).all(dim=(1, 2, 3)).any()) for frame in now]
-    assert from_start[:4] == [True] * 4 and not all(from_start[4:])
-    with pytest.raises(ValueError, match="fraction in"):
-        WorldModelRecipe(wm_arrays, None, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path, p_early=1.0)
+def test_windows_without_actions_come_only_from_success_episodes():
+    arrays = tagged_arrays()
+    rng = np.random.default_rng(0)
+
+    def action_masks(p_drop_actions):
+        recipe = WorldModelRecipe(arrays, None, TINY_WM, p_drop_actions=p_drop_actions, p_early=0.0)
+        batch = recipe.batch(rng, 64)
+        episodes, _ = drawn_windows(batch)
+        return batch["action_mask"].numpy(), arrays.success[episodes]
+
+    mask, success = action_masks(1.0)
+    assert success.any() and (~success).any()
+    assert (mask[success] == 0).all()  # every success window imagined ...
+    assert (mask[~success] == 1).all()  # ... no failure ever: it is not what the skill looks like
+    mask, success = action_masks(0.5)
+    assert set(mask[success]) == {0.0, 1.0} and (mask[~success] == 1).all()
+    mask, _ = action_masks(0.0)
+    assert (mask == 1).all()
 
 
+def test_early_windows_come_from_the_first_steps_of_success_episodes():
+    arrays = tagged_arrays()
+    rng = np.random.default_rng(0)
+
+    def early_share(p_early):
+        recipe = WorldModelRecipe(arrays, None, TINY_WM, p_early=p_early)
+        episodes, t0 = drawn_windows(recipe.batch(rng, 128))
+        return (arrays.success[episodes] & (t0 < EARLY_STEPS)).mean(), episodes, t0
+
+    share, episodes, t0 = early_share(1.0)
+    assert share == 1.0 and set(t0) == set(range(EARLY_STEPS))
+    assert set(episodes) == set(np.flatnonzero(arrays.success))
+    share_none, _, t0 = early_share(0.0)
+    assert t0.max() >= EARLY_STEPS and share_none < 0.5
+    share_half, _, _ = early_share(0.5)
+    assert share_none < share_half < 1.0
+    with pytest.raises(ValueError, match=r"early windows must be a fraction in \[0, 1\]"):
+        WorldModelRecipe(arrays, None, TINY_WM, p_early=1.5)
+
+
+def test_motion_weight_puts_the_loss_on_what_changes(wm_arrays):
+    """An error on the pixels that change (the moving square) costs more with the weight; an
+    error on the still background costs the same."""
+
+    def recipe(weight):
+        return WorldModelRecipe(wm_arrays, None, TINY_WM, motion_weight=weight)
+
+    plain, weighted = recipe(0.0), recipe(2.0)
+    model = plain.build_model()
+    batch = plain.batch(np.random.default_rng(0), 4)
+    x0 = model.to_target(batch["future"], batch["context"][:, -1])
+    moves = x0.abs().unflatten(1, (T, 3)).mean(2, keepdim=True) > 0  # (B, T, 1, H, W)
+    moving = moves.expand(-1, -1, 3, -1, -1).flatten(1, 2).float()
+    assert 0 < moving.mean() < 0.2  # a small square moves over a still background
+
+    def loss(r, error):
+        model.forward = lambda *args, **kw: x0 + error  # a denoiser off by exactly `error`
+        return r.loss(model, batch, torch.Generator().manual_seed(0))[0].item()
+
+    on_motion, on_background = 0.1 * moving, 0.1 * (1 - moving)
+    assert loss(plain, on_motion) == pytest.approx(0.01 * moving.mean().item(), rel=1e-4)
+    assert loss(weighted, on_motion) > 3 * loss(plain, on_motion)
+    assert loss(weighted, on_background) == pytest.approx(loss(plain, on_background), rel=1e-5)
+    assert weighted.options()["motion_weight"] == 2.0 and plain.options()["motion_weight"] == 0.0
+    with pytest.raises(ValueError, match="motion weight must be >= 0"):
+        recipe(-1.0)
+
+
+@pytest.mark.parametrize(
+    "option, value, name",
+    [("p_early", 0.5, "early_windows"), ("p_drop_actions", 0.2, "drop_actions")],
+)
+def test_resuming_with_other_recipe_options_is_refused(tmp_path, wm_arrays, option, value, name):
+    from worldmodel.checkpoint import CheckpointError
+    from worldmodel.training.trainer import TrainConfig, TrainingInterrupted, train
+
+    config = TrainConfig(steps=3, batch_size=2, lr=1e-3, warmup=1, log_every=1)
+
+    def recipe(**kw):
+        return WorldModelRecipe(wm_arrays, None, TINY_WM, **kw)
+
+    with pytest.raises(TrainingInterrupted):
+        train(recipe(), config, tmp_path, max_seconds=0)
+    with pytest.raises(CheckpointError, match=rf"different recipe config \(changed: {name}\)"):
+        train(recipe(**{option: value}), config, tmp_path)
+    assert train(recipe(), config, tmp_path)["steps"] == 3  # the same options resume
+
+
+def test_init_from_continues_from_a_trained_model(tmp_path, wm_arrays):
+    trained = tiny_model(seed=1)
+    trained.delta_scale.fill_(5.0)
+    folder = trained.save_pretrained(tmp_path / "wm")
+    recipe = WorldModelRecipe(wm_arrays, None, TINY_WM, init_from=folder)
+    assert recipe.options()["init_from"] == str(folder)
+    model = recipe.build_model()
+    assert model.delta_scale.item() == 5.0  # the trained model's scale, not this data's
+    for key, value in trained.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value), key
+    fresh = WorldModelRecipe(wm_arrays, None, TINY_WM).build_model()
+    assert fresh.delta_scale.item() != 5.0
+
+
+def test_recipe_checks_its_fractions(wm_arrays):
+    for option in ("p_drop_actions", "p_drop_skill", "p_drop_goals", "p_full_noise"):
+        with pytest.raises(ValueError, match=r"must be a fraction in \[0, 1\]"):
+            WorldModelRecipe(wm_arrays, None, TINY_WM, **{option: -0.1})
+
+
+# ------------------------------------------------------------------------------------ metrics
 def test_metrics_of_identical_frames():
     x = np.random.default_rng(0).integers(0, 255, (2, 16, 16, 3), dtype=np.uint8)
     assert np.all(psnr_db(x, x) > 90) and np.allclose(ssim(x, x), 1.0, atol=1e-4)
     assert ssim(x, 255 - x).mean() < 0.5
 
 
-def test_x0_and_velocity_steps_agree():
-    sched = FlowMatchEulerScheduler(3)
-    x0, x = torch.randn(2, 4), torch.randn(2, 4)
-    for i in range(3):
-        sigma = sched.sigmas[i]
-        assert torch.allclose(
-            sched.step((x - x0) / sigma, i, x), sched.step_x0(x0, i, x), atol=1e-6
-        )
+def test_policy_evaluation_compares_imagined_moves_with_the_expert(wm_arrays):
+    from worldmodel.evaluation import evaluate_policy
+    from worldmodel.idm.configuration_idm import IDMConfig
+    from worldmodel.idm.modeling_idm import InverseDynamicsModel
+
+    pipeline = WorldModelPipeline(tiny_model())
+    idm = InverseDynamicsModel(IDMConfig(image_size=32, channels=[4, 8], hidden=8))
+    n = len(wm_arrays)
+    goals = (np.zeros((n, 2, 3), np.float32), np.zeros((n, 2), np.float32))
+    result = evaluate_policy(pipeline, idm, wm_arrays, goals, windows=4, rollouts=2)
+    assert result["policy.windows"] == 4 and result["policy.rollouts"] == 2
+    assert -1 <= result["policy.move_cosine"] <= 1 and result["policy.move_ratio"] >= 0
+    assert -1 <= result["policy.move_cosine_continue"] <= 1
+    still = evaluate_policy(pipeline, idm, wm_arrays, goals, windows=4, rollouts=2, context=1)
+    assert still["policy.context_frames"] == 1
 
 
-def test_both_parameterizations_estimate_x0():
-    for prediction in ("x0", "velocity"):
-        model = WorldModel(TINY_WM.model_copy(update={"prediction": prediction}))
-        x = torch.randn(1, 4, 3, 16, 16)
-        ctx = torch.randn(1, 4, 2, 16, 16)
-        out = model.predict_x0(x, torch.ones(1), ctx, model.encode_text(["press the button"]))
-        assert out.shape == x.shape
-
-
-def test_proprioception_and_actions_change_the_prediction():
-    torch.manual_seed(0)
-    model = WorldModel(TINY_WM)
-    x, ctx = torch.randn(1, 4, 3, 16, 16), torch.randn(1, 4, 2, 16, 16)
-    text = model.encode_text(["press the button"])
-    bare = model(x, torch.ones(1), ctx, text)
-    moved = model(x, torch.ones(1), ctx, text, torch.ones(1, 3, 4), state=torch.ones(1, 4))
-    assert not torch.allclose(bare, moved)
-    feats = model._frame_features(1, 3, torch.ones(1, 3, 4), None, torch.zeros(1, 4), None)
-    expected = feats[0, :, 4 + 4 + 1 + 4 : 4 + 4 + 1 + 4 + 3] / 3.0  # where the hand should be
-    assert torch.allclose(expected[:, 0], torch.tensor([0.03, 0.06, 0.09]))
-
-
+# ------------------------------------------------------------------------------------ geometry
 def test_camera_projection_puts_the_look_at_point_in_the_image_centre():
     from robot_bridge.sim import layout as L
-    from worldmodel.camera import project
 
     centre = project(torch.tensor(L.CAMERA_TARGET, dtype=torch.float32))
     assert torch.allclose(centre, torch.zeros(2), atol=1e-5)
@@ -158,21 +434,6 @@ def test_camera_projection_puts_the_look_at_point_in_the_image_centre():
     assert x > 0.1 and abs(y) < 1e-5
 
 
-def test_hand_maps_follow_the_actions():
-    model = WorldModel(TINY_WM)
-    like = torch.zeros(1, 4, 3, 16, 16)
-    state = torch.tensor([[0.0, 0.05, 0.0, 0.05]])  # the hand at the camera's look-at point
-    right = torch.tensor([[[1.0, 0, 0, 0]] * 3])  # 3 cm to the right per frame
-    maps = model._hand_maps(like, right, None, state, None)
-    assert maps.shape == (1, 2, 3, 16, 16)
-    now_peak = maps[0, 0, 0].flatten().argmax() % 16
-    later_peaks = [int(maps[0, 1, t].flatten().argmax() % 16) for t in range(3)]
-    assert 7 <= now_peak <= 8  # centre column
-    assert later_peaks == sorted(later_peaks) and later_peaks[-1] > now_peak + 1
-    assert not model._hand_maps(like, None, None, None, None).any()
-    assert not model._hand_maps(like, None, None, state, None)[:, 1].any()  # no actions given
-
-
 def test_goal_points_name_what_to_act_on_and_where_it_goes():
     from worldmodel.goals import goal_points
 
@@ -183,165 +444,3 @@ def test_goal_points_name_what_to_act_on_and_where_it_goes():
     assert points[0].tolist() == pytest.approx([0.0, -0.1, 0.02]) and mask.tolist() == [1, 0]
     _, mask = goal_points("open_drawer", {}, seen)  # the drawer was not perceived
     assert mask.tolist() == [0, 0]
-
-
-def test_goal_maps_change_the_prediction_and_widening_keeps_old_weights(tmp_path):
-    from worldmodel.training.wm import _widened
-
-    torch.manual_seed(0)
-    narrow = WorldModel(TINY_WM.model_copy(update={"goal_maps": False}))
-    path = narrow.save_pretrained(tmp_path / "narrow") / "model.safetensors"
-    wide = WorldModel(TINY_WM)
-    wide.load_state_dict(_widened(path, wide.state_dict()))
-    x, ctx = torch.randn(1, 4, 3, 16, 16), torch.randn(1, 4, 2, 16, 16)
-    text = wide.encode_text(["press the button"])
-    goals, mask = torch.tensor([[[0.0, 0.05, 0.0], [0, 0, 0]]]), torch.tensor([[1.0, 0.0]])
-    # zero columns for the new channels: the widened model predicts what the narrow one did
-    assert torch.allclose(
-        wide(x, torch.ones(1), ctx, text, goals=goals, goal_mask=mask),
-        narrow(x, torch.ones(1), ctx, text),
-        atol=1e-5,
-    )
-    maps = wide._goal_maps(x, goals, mask)
-    assert maps.shape == (1, 2, 3, 16, 16) and maps[0, 0].max() > 0.4 and not maps[0, 1].any()
-
-
-def test_goal_offsets_point_from_the_expected_hand_to_each_goal(tmp_path):
-    from worldmodel.training.wm import _widened
-
-    torch.manual_seed(0)
-    maps_only = WorldModel(TINY_WM)
-    path = maps_only.save_pretrained(tmp_path / "maps") / "model.safetensors"
-    model = WorldModel(TINY_WM.model_copy(update={"goal_vectors": True}))
-    model.load_state_dict(_widened(path, model.state_dict()))
-    state = torch.tensor([[0.1, 0.0, 0.2, 0.0]])
-    goals, mask = torch.tensor([[[0.1, 0.3, 0.2], [0.0, 0.0, 0.0]]]), torch.tensor([[1.0, 0.0]])
-    actions = torch.zeros(1, 3, 4)
-    actions[:, :, 1] = 1.0  # towards the first goal, action_scale metres per frame
-    offsets = model._goal_offsets(1, 3, actions, None, state, None, goals, mask)
-    step = TINY_WM.action_scale * 3.0
-    assert torch.allclose(
-        offsets[0, :, 1], torch.tensor([0.9 - step, 0.9 - 2 * step, 0.9 - 3 * step])
-    )
-    assert offsets[0, :, 6].eq(1).all() and not offsets[0, :, 3:6].any()  # second goal absent
-    assert not model._goal_offsets(1, 3, actions, None, state, torch.zeros(1), goals, mask).any()
-    x, ctx = torch.randn(1, 4, 3, 16, 16), torch.randn(1, 4, 2, 16, 16)
-    text = model.encode_text(["press the button"])
-    kw = {"state": state, "goals": goals, "goal_mask": mask}
-    # widened from a goal-map model, it starts out predicting what that model did
-    assert torch.allclose(
-        model(x, torch.ones(1), ctx, text, **kw),
-        maps_only(x, torch.ones(1), ctx, text, **kw),
-        atol=1e-5,
-    )
-    assert model.config.channels_per_frame == maps_only.config.channels_per_frame + 8
-
-
-def test_policy_evaluation_compares_imagined_moves_with_the_expert(wm_arrays):
-    from worldmodel.evaluation import evaluate_policy
-    from worldmodel.idm.configuration_idm import IDMConfig
-    from worldmodel.idm.modeling_idm import InverseDynamicsModel
-
-    torch.manual_seed(0)
-    pipeline = WorldModelPipeline(FrameVAE(TINY_VAE), WorldModel(TINY_WM))
-    idm = InverseDynamicsModel(IDMConfig(image_size=32, channels=[4, 8], hidden=8))
-    n = len(wm_arrays)
-    goals = (np.zeros((n, 2, 3), np.float32), np.zeros((n, 2), np.float32))
-    result = evaluate_policy(pipeline, idm, wm_arrays, goals, windows=4, rollouts=2)
-    assert result["policy.windows"] == 4 and result["policy.rollouts"] == 2
-    assert -1 <= result["policy.move_cosine"] <= 1 and result["policy.move_ratio"] >= 0
-    assert -1 <= result["policy.move_cosine_continue"] <= 1
-    still = evaluate_policy(pipeline, idm, wm_arrays, goals, windows=4, rollouts=2, context=1)
-    assert still["policy.context_frames"] == 1
-
-
-def test_resuming_with_other_recipe_options_is_refused(tmp_path, vae_dir, wm_arrays):
-    from worldmodel.checkpoint import CheckpointError
-    from worldmodel.training.trainer import TrainConfig, TrainingInterrupted, train
-
-    config = TrainConfig(steps=3, batch_size=2, lr=1e-3, warmup=1, log_every=1)
-
-    def recipe(p_early):
-        return WorldModelRecipe(
-            wm_arrays, None, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path, p_early=p_early
-        )
-
-    with pytest.raises(TrainingInterrupted):
-        train(recipe(0.0), config, tmp_path, max_seconds=0)
-    with pytest.raises(
-        CheckpointError, match=r"different recipe config \(changed: early_windows\)"
-    ):
-        train(recipe(0.5), config, tmp_path)
-    assert train(recipe(0.0), config, tmp_path)["steps"] == 3  # the same options resume
-
-
-def test_recipe_default_config_takes_goal_vectors(tmp_path, vae_dir, wm_arrays):
-    recipe = WorldModelRecipe(
-        wm_arrays, None, vae_dir=vae_dir, cache_dir=tmp_path, goal_vectors=True
-    )
-    assert recipe.config.goal_vectors and recipe.config.latent_channels == TINY_VAE.latent_channels
-    plain = WorldModelRecipe(wm_arrays, None, vae_dir=vae_dir, cache_dir=tmp_path)
-    assert not plain.config.goal_vectors
-
-
-def test_guidance_null_branch_has_neither_instruction_nor_goals(vae_dir, wm_arrays):  # noqa: F811
-    vae = FrameVAE.from_pretrained(vae_dir)
-    model = WorldModel(TINY_WM).eval()
-    seen = []
-    original = model.predict_x0
-
-    def spy(*args, **kw):
-        seen.append(kw["goal_mask"].clone())
-        return original(*args, **kw)
-
-    model.predict_x0 = spy
-    pipe = WorldModelPipeline(vae, model)
-    goals = (np.zeros((1, 2, 3), np.float32), np.ones((1, 2), np.float32))
-    context = wm_arrays.frames[:2][None]
-    pipe(context, ["open the drawer"], steps=1, guidance=3.0, states=np.zeros((1, 4)), goals=goals)
-    assert seen[0].tolist() == [[1, 1], [0, 0]]  # conditioned half, then the null half
-
-
-def test_imagined_windows_can_come_from_successes_only(tmp_path, vae_dir, wm_arrays):
-    def masks(only):
-        recipe = WorldModelRecipe(
-            wm_arrays,
-            None,
-            TINY_WM,
-            vae_dir=vae_dir,
-            cache_dir=tmp_path,
-            p_drop_actions=1.0,
-            imagine_successes=only,
-        )
-        episodes = np.arange(len(wm_arrays.starts)).repeat(4)
-        return recipe._action_mask(np.random.default_rng(0), episodes), episodes, recipe
-
-    everything, episodes, plain = masks(False)
-    assert (everything == 0).all()  # every window imagined, failures too
-    kept, _, recipe = masks(True)
-    failed = ~wm_arrays.success[episodes]
-    assert failed.any() and (kept[failed] == 1).all() and (kept[~failed] == 0).all()
-    assert "imagine_successes" not in plain.options()  # older runs still resume
-    assert recipe.options()["imagine_successes"] is True
-
-
-def test_motion_weight_puts_the_loss_on_what_changes(tmp_path, vae_dir, wm_arrays):
-    def recipe(weight):
-        return WorldModelRecipe(
-            wm_arrays, None, TINY_WM, vae_dir=vae_dir, cache_dir=tmp_path, motion_weight=weight
-        )
-
-    plain, weighted = recipe(0.0), recipe(2.0)
-    torch.manual_seed(0)
-    model = plain.build_model()
-    batch = plain.batch(np.random.default_rng(0), 4)
-
-    def loss(r):
-        return r.loss(model, batch, torch.Generator().manual_seed(0))[0].item()
-
-    # every weight is at least 1 and the moving pixels weigh more, so the loss grows
-    assert loss(weighted) > loss(plain) and loss(recipe(0.0)) == loss(plain)
-    assert "motion_weight" not in plain.options()  # older runs still resume
-    assert weighted.options()["motion_weight"] == 2.0
-    with pytest.raises(ValueError, match="motion weight must be >= 0"):
-        recipe(-1.0)

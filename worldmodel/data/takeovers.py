@@ -5,8 +5,8 @@ The recorded experts start from rest. In closed loop the executor drifts to stat
 episode visits (the hand stalled beside the button, a few centimetres short), and the world model
 has never seen what should happen next there. For each seeded task the executor acts for a random
 4..48 steps, then the scripted expert finishes from wherever the robot is. Only the expert's part is
-kept, with the goal points perceived at the hand-over (worldmodel/goals.py), so it trains the
-world model like any recorded episode. Ground truth drives the expert here, which is what data is
+kept, with the goal points perceived when the skill began (worldmodel/goals.py, as the executor
+sees them), so it trains the world model like any recorded episode. Ground truth drives the expert here, which is what data is
 for; the agent never sees it.
 
 Tasks are drawn from the seen compositions only, so held-out figures stay held out. Every task is
@@ -50,7 +50,6 @@ def record_takeovers(
     seed: int = 40_000,
     workers: int = 1,
     checkpoints: Path | None = None,
-    guidance: float = 1.0,
     progress: Callable[[int, bool], None] | None = None,
 ) -> dict:
     """Record expert take-overs on task seeds `seed .. seed+episodes-1` into `out`; returns a
@@ -59,7 +58,7 @@ def record_takeovers(
         raise ValueError(f"episodes must be >= 1; got {episodes}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1; got {workers}")
-    options = (str(checkpoints) if checkpoints else None, float(guidance))
+    options = str(checkpoints) if checkpoints else None
     with tempfile.TemporaryDirectory() as tmp:
         parts = record_in_processes(
             _record_part, seed, episodes, min(workers, episodes), Path(tmp), progress, options
@@ -79,12 +78,11 @@ def record_takeovers(
 
 
 def _record_part(seed: int, episodes: int, part: Path, progress, options) -> None:
-    checkpoints, guidance = options
-    arrays = _record_range(seed, episodes, checkpoints, guidance, progress)
+    arrays = _record_range(seed, episodes, options, progress)
     np.savez(part, **arrays)
 
 
-def _record_range(seed, episodes, checkpoints, guidance, progress) -> dict[str, np.ndarray]:
+def _record_range(seed, episodes, checkpoints, progress) -> dict[str, np.ndarray]:
     os.environ.setdefault("MUJOCO_GL", "egl")
     from evals.skills_eval import WorldModelSkillExecutor, task_for
     from robot_bridge.sim.tabletop import TabletopSim
@@ -94,12 +92,14 @@ def _record_range(seed, episodes, checkpoints, guidance, progress) -> dict[str, 
     from worldmodel.goals import goal_points
     from worldmodel.imagine import Imaginer
 
-    imaginer = Imaginer(checkpoints, guidance=guidance)
-    sim = TabletopSim(image_size=64)
+    imaginer = Imaginer(checkpoints)
+    sim = TabletopSim(image_size=imaginer.image_size)
     episodes_out: list[dict] = []
     for s in range(seed, seed + episodes):
         call = task_for(sim, KINDS[s % len(KINDS)], s, split="seen")
         start = sim.scene()
+        # the goal points as the executor sees them: perceived when the skill began
+        goals, mask = goal_points(call.skill, call.args, sim.observe().objects)
         handover = 4 * int(np.random.default_rng(s).integers(*HANDOVER_CHUNKS, endpoint=True))
         # the executor's own sampling seed comes from the task, whatever the worker split
         executor = WorldModelSkillExecutor(
@@ -109,7 +109,6 @@ def _record_range(seed, episodes, checkpoints, guidance, progress) -> dict[str, 
             sim.step(action)
             if i + 1 >= handover:
                 break
-        goals, mask = goal_points(call.skill, call.args, sim.observe().objects)
         frames, states, actions = [sim.render()], [_state(sim)], []
         for i, action in enumerate(expert_actions(sim, call)):
             if i >= EXPERT_STEPS:

@@ -13,9 +13,8 @@ from worldmodel.data.rollouts import ROLLOUTS_NAME
 from worldmodel.training.cache import EpisodeArrays, load_split
 from worldmodel.training.trainer import TrainConfig, train
 
-# `all` trains in this order: the world model needs the VAE's latents, the refiner refines the
-# world model's imaginations.
-MODELS: tuple[str, ...] = ("idm", "judge", "vae", "wm", "refiner")
+# `all` trains in this order: the world model's evaluation inverts its imaginations with the IDM.
+MODELS: tuple[str, ...] = ("idm", "judge", "wm", "policy")
 
 
 def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArrays | None:
@@ -32,18 +31,28 @@ def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArr
 
 @dataclass(frozen=True)
 class WorldModelOptions:
-    """`reverie train wm` only: start from a trained model (`init_from`, new input channels at
-    zero), draw a share of each batch from the episodes' first steps (`early_windows`), add
-    the per-frame goal-offset inputs (`goal_vectors`), train that share of windows without
-    their actions (`drop_actions`, None: the recipe's default), from success episodes only
-    (`imagine_successes`), and weigh the loss towards what moves (`motion_weight`)."""
+    """`reverie train wm` only: continue from a trained model (`init_from`, a DAgger round),
+    the share of each batch from the first steps of success episodes (`early_windows`), the
+    share of windows trained without their actions (`drop_actions`), and the loss weight
+    towards what moves (`motion_weight`); None: the recipe's default."""
 
     init_from: Path | None = None
-    early_windows: float = 0.0
-    goal_vectors: bool = False
+    early_windows: float | None = None
     drop_actions: float | None = None
-    imagine_successes: bool = False
-    motion_weight: float = 0.0
+    motion_weight: float | None = None
+
+    def recipe_kwargs(self) -> dict:
+        names = {
+            "init_from": "init_from",
+            "early_windows": "p_early",
+            "drop_actions": "p_drop_actions",
+            "motion_weight": "motion_weight",
+        }
+        return {
+            names[f.name]: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) is not None
+        }
 
 
 def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None):
@@ -68,39 +77,30 @@ def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None
 
             train_split = with_rollouts(train_split, rollouts)
         return JudgeRecipe(train_split, val_split, relabeled=relabeled), DEFAULT_TRAIN
-    if model == "vae":
-        from worldmodel.training.vae import DEFAULT_TRAIN, VAERecipe
-
-        return VAERecipe(train_split, val_split), DEFAULT_TRAIN
-    # trained in this OUT if there, else the shipped ones
-    vae_dir = out / "vae" if (out / "vae" / WEIGHTS_NAME).is_file() else None
-    if model == "refiner":
-        from worldmodel.training.refiner import DEFAULT_TRAIN, RefinerRecipe
-
-        wm_dir = out / "wm" if (out / "wm" / WEIGHTS_NAME).is_file() else None
-        recipe = RefinerRecipe(
-            train_split, val_split, vae_dir=vae_dir, wm_dir=wm_dir, cache_dir=out / "refiner"
-        )
-        return recipe, DEFAULT_TRAIN
     from worldmodel.data.takeovers import TAKEOVERS_GLOB
+
+    takeovers = sorted(data.glob(TAKEOVERS_GLOB))
+    if model == "policy":  # the behaviour-cloning baseline, on the same data as the world model
+        from worldmodel.training.policy import DEFAULT_TRAIN, PolicyRecipe
+
+        return PolicyRecipe(
+            train_split, val_split, cache_dir=out / "policy", takeovers=takeovers
+        ), DEFAULT_TRAIN
     from worldmodel.training.wm import DEFAULT_TRAIN, WorldModelRecipe
 
-    # expert finishes from the states the executor reached (DAgger), one file per round
-    takeovers = sorted(data.glob(TAKEOVERS_GLOB))
-    drop = {} if wm.drop_actions is None else {"p_drop_actions": wm.drop_actions}
-    return WorldModelRecipe(
+    # the IDM trained in this OUT when there, else the shipped one (it inverts imaginations
+    # in evaluation); expert finishes from the states the executor reached (DAgger), one file
+    # per round
+    idm_dir = out / "idm" if (out / "idm" / WEIGHTS_NAME).is_file() else None
+    recipe = WorldModelRecipe(
         train_split,
         val_split,
-        vae_dir=vae_dir,
         cache_dir=out / "wm",
-        init_from=wm.init_from,
-        p_early=wm.early_windows,
-        goal_vectors=wm.goal_vectors,
         takeovers=takeovers,
-        imagine_successes=wm.imagine_successes,
-        motion_weight=wm.motion_weight,
-        **drop,
-    ), DEFAULT_TRAIN
+        idm_dir=idm_dir,
+        **wm.recipe_kwargs(),
+    )
+    return recipe, DEFAULT_TRAIN
 
 
 def run(

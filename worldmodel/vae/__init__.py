@@ -1,1 +1,0 @@
-"""Frame autoencoder (VAE) whose latents the world model diffuses in."""
