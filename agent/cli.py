@@ -316,7 +316,7 @@ def record_rollouts_cmd(
 ) -> None:
     """Record the world-model executor's own attempts, labelled by the simulator, as hard
     negatives for the judge (needs the shipped world model, IDM and judge)."""
-    from worldmodel.data.rollouts import record_rollouts
+    from evals.rollouts import record_rollouts
 
     if episodes < 1:
         fail(f"--episodes must be >= 1; got {episodes}")
@@ -353,7 +353,7 @@ def record_takeovers_cmd(
 ) -> None:
     """DAgger data for the world model: the world-model executor acts for 4-48 steps on seeded
     tasks (seen compositions), then the scripted expert finishes; the expert's part is recorded."""
-    from worldmodel.data.takeovers import record_takeovers
+    from evals.takeovers import record_takeovers
 
     if episodes < 1:
         fail(f"--episodes must be >= 1; got {episodes}")

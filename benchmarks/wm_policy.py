@@ -83,7 +83,7 @@ def main() -> None:
         "--split",
         choices=("all", "seen", "holdout"),
         default="seen",
-        help="which compositions (evals/configs/holdout.json)",
+        help="which compositions (skills/configs/holdout.json)",
     )
     parser.add_argument(
         "--no-policy", action="store_true", help="skip the behaviour-cloning baseline"

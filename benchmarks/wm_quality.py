@@ -1,8 +1,7 @@
 """Quality of the shipped learned models on episodes never used for training, baselines measured
 in the same run:
 - world model, action-conditioned: PSNR/SSIM of predicted vs real frames at each horizon step,
-  against copying the current frame (target: >= 3 dB better at the final step), and the same
-  imaginations before the pixel refiner (`wm.psnr_db_unrefined`);
+  against copying the current frame (target: >= 3 dB better at the final step);
 - IDM: mean absolute action error vs predicting the training mean action (target: <= 30%);
 - judge: accuracy, precision, recall (target: >= 90% accuracy).
 On the `test` (seen compositions) and `holdout` (held-out compositions) splits.
@@ -33,7 +32,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("data/episodes"))
     parser.add_argument("--splits", nargs="+", default=["test", "holdout"])
     parser.add_argument("--windows", type=int, default=256)
-    parser.add_argument("--steps", type=int, default=2, help="world-model sampling steps")
+    parser.add_argument("--steps", type=int, default=3, help="world-model sampling steps")
     parser.add_argument("--checkpoints", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/wm_quality.json"))
     parser.add_argument("--json", action="store_true", help="print only the JSON result")

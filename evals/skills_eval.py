@@ -8,9 +8,9 @@ from typing import Protocol
 
 import numpy as np
 
-from evals.holdout import load_holdout
 from robot_bridge.sim.tabletop import TabletopSim
 from skills.experts import expert_actions
+from skills.holdout import load_holdout
 from skills.library import SKILL_KINDS, SkillCall
 from skills.predicates import is_success
 from skills.symbolic import feasible_calls
@@ -65,6 +65,7 @@ class WorldModelSkillExecutor:
         grasp_guard: bool = True,
         executor=None,
         use_effects: bool = True,
+        judge_path=None,
     ) -> None:
         from agent.executors.worldmodel import WorldModelExecutor
         from agent.judges.local import LocalJudge
@@ -74,7 +75,7 @@ class WorldModelSkillExecutor:
         )
         self.name = self.executor.name
         self.use_effects = use_effects  # gate the judge with the perceived effects
-        self.judge = LocalJudge()
+        self.judge = LocalJudge(judge_path) if judge_path else LocalJudge()
         self.max_chunks = max_chunks
         self.confirmations = confirmations  # "done" verdicts in a row, as the agent's graph asks
         self.call_seconds: list[float] = []  # imagine + invert + judge, per executor call

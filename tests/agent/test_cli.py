@@ -50,7 +50,7 @@ def test_eval_skills_scripted_json():
         ),
         (["scene", "--seed", "-1"], "--seed must be >= 0"),
         (["datagen", "--episodes", "0", "--out", "/tmp/x"], "--episodes"),
-        (["record-takeovers", "--guidance", "0.5"], "--guidance must be >= 1"),
+        (["record-takeovers", "--guidance", "2"], "No such option"),  # guidance is retired
         (["record-takeovers", "--checkpoints", "/nonexistent"], "no wm/ inside"),
         (["record-takeovers", "--workers", "0"], "--workers must be >= 1"),
     ],

@@ -41,17 +41,34 @@ def test_the_gripper_starts_as_the_robot_reports_it():
 
 
 class ScriptedImaginer:
-    """Returns prepared rollouts in turn; counts calls."""
+    """Returns prepared rollouts in turn; counts calls and keeps the goals it was given.
+    Its signature is `worldmodel.imagine.Imaginer.imagine`'s."""
 
-    def __init__(self, batches, instruction="press the button"):
-        self.batches, self.calls, self.instruction = list(batches), 0, instruction
+    def __init__(self, batches, step=STEP):
+        self.batches, self.calls, self.step, self.goals = list(batches), 0, step, []
 
-    def imagine(self, recent, instruction, rollouts, seed, history, state, goals):
-        assert recent.shape == (2, 64, 64, 3) and instruction == self.instruction
+    def imagine(
+        self,
+        recent,
+        instruction,
+        skill,
+        state,
+        rollouts=4,
+        seed=0,
+        history=None,
+        actions=None,
+        goals=None,
+    ):
+        assert recent.shape == (2, 64, 64, 3) and instruction == self.step.instruction
+        assert skill == self.step.skill  # the world model imagines the planned skill
         assert state.shape == (4,)  # the robot's proprioception reaches the world model
+        assert actions is None  # the executor imagines freely
+        assert history is not None and history.shape[1:] == (64, 64, 3)
         self.calls += 1
+        self.goals.append(goals)
         actions, scores = self.batches.pop(0)
         n, t = actions.shape[:2]
+        assert n == rollouts
         frames = np.zeros((n, t + 1, 64, 64, 3), np.uint8)
         return Imagination(
             frames=frames, actions=actions, scores=scores, timings={"imagine_s": 0.1}
@@ -95,7 +112,7 @@ def test_a_done_claim_needs_two_verdicts_in_a_row():
     verdicts = iter([0.9, 0.1, 0.8, 0.7])
     log = SimpleNamespace(info=lambda *a, **k: None)
     ctx = RunContext(
-        robot=None,
+        robot=SimpleNamespace(observe=lambda: None),  # no scene recorded: the judge decides
         control=None,
         executor=None,
         judge=SimpleNamespace(completion=lambda frames, instruction: next(verdicts)),
@@ -127,13 +144,30 @@ def test_skill_eval_scores_the_judges_claims_against_the_simulator():
 
     from evals.skills_eval import WorldModelSkillExecutor, eval_skills
 
-    executor = WorldModelSkillExecutor(rollouts=1, max_chunks=2)
+    class StillImaginer:  # the hand stays put: only the judge's claims matter here
+        image_size = 64
+
+        def imagine(self, recent, instruction, skill, state, rollouts=4, seed=0, **kw):
+            return Imagination(
+                frames=np.zeros((rollouts, 9, 64, 64, 3), np.uint8),
+                actions=np.zeros((rollouts, 8, 4)),
+                scores=np.full(rollouts, 0.5),
+            )
+
+    executor = WorldModelSkillExecutor(
+        rollouts=1, max_chunks=2, imaginer=StillImaginer(), use_effects=False
+    )
     for score in (1.0, 0.0):  # a judge that always / never says "done"
         executor.judge = SimpleNamespace(completion=lambda frames, instruction, s=score: s)
         row = eval_skills(executor, 2, kinds=("press_button",))["skills"]["press_button"]
         assert row["judge_claims"] == (2 if score else 0)
         truth = row["success_rate"] if score else 1 - row["success_rate"]
         assert row["judge_agreement"] == truth
+    # gated by the perceived effects (the light never changed), "done" is never claimed
+    executor.use_effects = True
+    executor.judge = SimpleNamespace(completion=lambda frames, instruction: 1.0)
+    row = eval_skills(executor, 2, kinds=("press_button",))["skills"]["press_button"]
+    assert row["success_rate"] == 0 and row["judge_claims"] == 0
 
 
 PICK = PlannedStep(
@@ -146,7 +180,7 @@ PICK = PlannedStep(
 def test_the_executor_closes_the_hand_only_at_the_block():
     """Imagination closes the hand 12 cm early; the robot's hand stays open until it is there."""
     reach = np.tile([1.0, 0.0, 0.0, 1.0], (1, 8, 1))  # 3 cm along x per step, closing
-    imaginer = ScriptedImaginer([(reach, np.array([0.5]))] * 2, instruction=PICK.instruction)
+    imaginer = ScriptedImaginer([(reach, np.array([0.5]))] * 2, step=PICK)
     executor = WorldModelExecutor(rollouts=1, chunk=4, imaginer=imaginer)
     executor.begin(PICK)
     objects = {"red_block": (0.24, 0.0, 0.02)}
@@ -158,11 +192,13 @@ def test_the_executor_closes_the_hand_only_at_the_block():
     there = np.array([0.12, 0.0, 0.02, 1.0])
     second = executor.propose(PICK, frame, there, objects=objects).actions
     assert second[:, 3].tolist() == [-1.0, -1.0, -1.0, 1.0]
+    for points, mask in imaginer.goals:  # the block perceived; the bowl was not
+        assert points[0].tolist() == pytest.approx([0.24, 0.0, 0.02]) and mask.tolist() == [1, 0]
 
 
 def test_a_missed_grasp_opens_the_hand_again():
     vague = np.tile([0.0, 0.0, 0.0, 0.1], (1, 8, 1))
-    imaginer = ScriptedImaginer([(vague, np.array([0.5]))], instruction=PICK.instruction)
+    imaginer = ScriptedImaginer([(vague, np.array([0.5]))], step=PICK)
     executor = WorldModelExecutor(rollouts=1, chunk=4, imaginer=imaginer)
     executor.begin(PICK)
     executor._closed = True  # the previous chunk closed the hand ...

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from evals.holdout import load_holdout
+from skills.holdout import load_holdout
 from worldmodel.data import lerobot_v3 as fmt
 from worldmodel.data.datagen import DatagenConfig, run_datagen
 from worldmodel.data.reader import EpisodeDataset

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
 
-from evals.holdout import DEFAULT_HOLDOUT, load_holdout
+from skills.holdout import DEFAULT_HOLDOUT, load_holdout
 from worldmodel.data import lerobot_v3 as fmt
 from worldmodel.data.episodes import SPLITS, plan_episode, record_episode
 

@@ -41,6 +41,11 @@ class WorldModelConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> WorldModelConfig:
+        if any(c % 8 for c in self.block_out_channels):
+            raise ValueError(
+                f"block_out_channels {self.block_out_channels} must be multiples of 8 "
+                "(the U-Net normalizes in 8 groups)"
+            )
         levels = len(self.block_out_channels) - 1
         if self.image_size % 2**levels:
             raise ValueError(

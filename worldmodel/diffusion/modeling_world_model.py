@@ -43,7 +43,7 @@ class WorldModel(PretrainedModel):
             layers_per_block=config.layers_per_block,
             down_block_types=("DownBlock2D",) * (levels - 1) + ("AttnDownBlock2D",),
             up_block_types=("AttnUpBlock2D",) + ("UpBlock2D",) * (levels - 1),
-            attention_head_dim=32,
+            attention_head_dim=min(32, c[-1]),
             norm_num_groups=8,
             class_embed_type="identity",
         )
@@ -89,6 +89,8 @@ class WorldModel(PretrainedModel):
         future frame under the given actions (zero where not given)."""
         cfg = self.config
         size, sigma = cfg.image_size, cfg.blob_sigma
+        if actions is not None and action_mask is None:
+            action_mask = torch.ones(len(actions), device=actions.device)
         now = goal_and_hand_maps(state, goals, goal_mask, size, sigma)
         if actions is None:
             later = torch.zeros(len(state), cfg.frames, size, size, device=state.device)

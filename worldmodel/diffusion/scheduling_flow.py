@@ -1,7 +1,8 @@
 """Flow matching (rectified flow): the noise schedule for training and the Euler sampler.
 
 Convention (as in SD3 / diffusers' FlowMatchEulerDiscreteScheduler): x_sigma = (1 - sigma) x0 +
-sigma * noise, sigma = 1 is pure noise, and the network predicts the velocity noise - x0.
+sigma * noise, sigma = 1 is pure noise. The world model predicts the clean sample x0, and the
+Euler step is written with it (`step_x0`).
 """
 
 from __future__ import annotations
@@ -37,9 +38,6 @@ class FlowMatchEulerScheduler:
 
     def __len__(self) -> int:
         return len(self.sigmas) - 1
-
-    def step(self, velocity: torch.Tensor, i: int, sample: torch.Tensor) -> torch.Tensor:
-        return sample + (self.sigmas[i + 1] - self.sigmas[i]) * velocity
 
     def step_x0(self, x0: torch.Tensor, i: int, sample: torch.Tensor) -> torch.Tensor:
         """The same Euler step written with the clean estimate: v = (sample - x0) / sigma."""

@@ -18,7 +18,7 @@ DEFAULT_TRAIN = TrainConfig(steps=2500, batch_size=32, lr=1e-3, weight_decay=1e-
 
 
 def with_rollouts(train: EpisodeArrays, path: Path) -> EpisodeArrays:
-    """`train` plus the clips `reverie record-rollouts` saved in `path` (worldmodel/data/rollouts.py)
+    """`train` plus the clips `reverie record-rollouts` saved in `path` (evals/rollouts.py)
     as extra episodes at the end, so the relabelled records keep their episode indices."""
     from worldmodel.data.lerobot_v3 import DatasetError
 

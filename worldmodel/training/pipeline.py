@@ -8,8 +8,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from worldmodel.checkpoint import CONFIG_NAME, DEFAULT_CHECKPOINTS, WEIGHTS_NAME
+from worldmodel.data.collected import ROLLOUTS_NAME, TAKEOVERS_GLOB
 from worldmodel.data.lerobot_v3 import DatasetError
-from worldmodel.data.rollouts import ROLLOUTS_NAME
 from worldmodel.training.cache import EpisodeArrays, load_split
 from worldmodel.training.trainer import TrainConfig, train
 
@@ -77,8 +77,6 @@ def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None
 
             train_split = with_rollouts(train_split, rollouts)
         return JudgeRecipe(train_split, val_split, relabeled=relabeled), DEFAULT_TRAIN
-    from worldmodel.data.takeovers import TAKEOVERS_GLOB
-
     takeovers = sorted(data.glob(TAKEOVERS_GLOB))
     if model == "policy":  # the behaviour-cloning baseline, on the same data as the world model
         from worldmodel.training.policy import DEFAULT_TRAIN, PolicyRecipe

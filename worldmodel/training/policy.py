@@ -22,7 +22,7 @@ from worldmodel.training.trainer import TrainConfig
 from worldmodel.training.wm import EARLY_STEPS, window_indices, window_rows
 
 DEFAULT_TRAIN = TrainConfig(
-    steps=6000, batch_size=32, lr=5e-4, weight_decay=1e-4, warmup=200, ema_decay=0.999
+    steps=3000, batch_size=32, lr=5e-4, weight_decay=1e-4, warmup=200, ema_decay=0.999
 )
 
 
@@ -57,8 +57,8 @@ class PolicyRecipe:
         return {"early_windows": self.p_early, "takeovers": self.takeover_digests}
 
     def _add_takeovers(self, path: Path) -> None:
+        from worldmodel.data.collected import load_takeovers
         from worldmodel.data.lerobot_v3 import DatasetError
-        from worldmodel.data.takeovers import load_takeovers
         from worldmodel.training.takeovers import file_digest, with_takeovers
 
         try:

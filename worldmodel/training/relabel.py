@@ -46,7 +46,7 @@ def _relabel_one(job: tuple[int, int, list[list[float]]]) -> list[tuple[str, dic
 def relabel_split(data: EpisodeArrays, workers: int = 2, progress=None) -> list[dict]:
     """One record per (episode, feasible call): {"episode", "skill", "args", "success"}; cached
     beside the split's decoded arrays."""
-    from evals.holdout import load_holdout
+    from skills.holdout import load_holdout
     from worldmodel.data.reader import EpisodeDataset
 
     cache = cache_dir_for(data.root) / "relabel.json"

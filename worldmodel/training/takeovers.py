@@ -1,5 +1,5 @@
-"""Expert take-over episodes (`reverie record-takeovers`) appended to the world model's training
-split, with their latents (cached by file content) and the goal points perceived at hand-over."""
+"""Expert take-over episodes (`reverie record-takeovers`) appended to a training split, with the
+goal points perceived when each skill began."""
 
 from __future__ import annotations
 

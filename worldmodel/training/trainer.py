@@ -214,6 +214,8 @@ def train(
                     "run the same command again to resume"
                 )
     train_seconds = elapsed + time.monotonic() - started
+    if accelerator.is_main_process:  # saved before evaluating: a failing evaluation loses nothing
+        _final_model(accelerator, model, ema).save_pretrained(folder, metadata={"steps": step})
     metrics = _evaluate(recipe, accelerator, model, ema)
     metrics = {
         "model": recipe.name,
@@ -222,8 +224,6 @@ def train(
         **metrics,
     }
     if accelerator.is_main_process:
-        final = _final_model(accelerator, model, ema)
-        final.save_pretrained(folder, metadata={"steps": step})
         atomic_write_text(folder / "metrics.json", json.dumps(metrics, indent=2) + "\n")
         if log:
             log.info("done", **metrics)

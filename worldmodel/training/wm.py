@@ -11,6 +11,7 @@ change: the hand is a few hundred pixels of a still scene.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ def window_rows(data: EpisodeArrays, episodes: np.ndarray | None = None) -> np.n
         for e in chosen
         if data.lengths[e] > 1
     ]
-    return np.concatenate(rows).astype(np.int64)
+    return np.concatenate(rows).astype(np.int64) if rows else np.zeros((0, 2), np.int64)
 
 
 def window_indices(data: EpisodeArrays, rows: np.ndarray, context: int, horizon: int):
@@ -110,6 +111,8 @@ class WorldModelRecipe:
         self.rows = window_rows(data)
         successes = np.flatnonzero(data.success)
         self.success_rows = window_rows(data, successes)
+        if len(self.rows) == 0:
+            raise ValueError("the training episodes hold no window (every episode has one frame)")
         self.early_rows = self.success_rows[self.success_rows[:, 1] < EARLY_STEPS]
         self.p_drop_actions, self.p_drop_skill = p_drop_actions, p_drop_skill
         self.p_drop_goals, self.p_full_noise = p_drop_goals, p_full_noise
@@ -134,9 +137,10 @@ class WorldModelRecipe:
         }
 
     def _add_takeovers(self, path: Path) -> None:
-        """Append the take-over episodes of `path` and the goal points perceived at hand-over."""
+        """Append the take-over episodes of `path` and their goal points (perceived when the
+        skill began)."""
+        from worldmodel.data.collected import load_takeovers
         from worldmodel.data.lerobot_v3 import DatasetError
-        from worldmodel.data.takeovers import load_takeovers
         from worldmodel.training.takeovers import file_digest, with_takeovers
 
         try:
@@ -148,15 +152,22 @@ class WorldModelRecipe:
         self.goals = np.concatenate([self.goals, arrays["goals"].astype(np.float32)])
         self.goal_mask = np.concatenate([self.goal_mask, arrays["goal_mask"].astype(np.float32)])
 
-    def _delta_scale(self, windows: int = 2048) -> float:
+    def _delta_scale(self, windows: int = 2048, chunk: int = 64) -> float:
         """1 / std of (future - current) in [-1, 1] pixel units over sampled windows, so the
         model diffuses unit-scale changes (capped: most pixels never change)."""
         rng = np.random.default_rng(0)
         rows = self.rows[rng.integers(len(self.rows), size=windows)]
         ctx, fut, _ = window_indices(self.train_data, rows, 1, self.config.frames)
         frames = self.train_data.frames
-        change = (frames[fut].astype(np.float32) - frames[ctx].astype(np.float32)) / 127.5
-        return float(np.clip(1.0 / (change.std() + 1e-6), 1.0, 8.0))
+        total, squares, count = 0.0, 0.0, 0
+        for i in range(0, windows, chunk):  # in chunks: all windows at once take gigabytes
+            change = frames[fut[i : i + chunk]].astype(np.float32)
+            change -= frames[ctx[i : i + chunk]].astype(np.float32)
+            change /= 127.5
+            total, squares = total + change.sum(), squares + np.square(change).sum()
+            count += change.size
+        std = np.sqrt(max(squares / count - (total / count) ** 2, 0.0))
+        return float(np.clip(1.0 / (std + 1e-6), 1.0, 8.0))
 
     def build_model(self) -> WorldModel:
         model = WorldModel(self.config)
@@ -231,15 +242,20 @@ class WorldModelRecipe:
         if self.val_goals is None:
             self.val_goals = cached_episode_goals(self.val_data, None)
         pipeline = WorldModelPipeline(model)
-        return {
-            **evaluate_world_model(
-                pipeline, self.val_data, self.val_goals, windows=self.eval_windows
-            ),
-            **evaluate_policy(pipeline, self.idm, self.val_data, self.val_goals, windows=24),
-        }
+        metrics = evaluate_world_model(
+            pipeline, self.val_data, self.val_goals, windows=self.eval_windows
+        )
+        if self.idm is not None:
+            metrics.update(
+                evaluate_policy(pipeline, self.idm, self.val_data, self.val_goals, windows=24)
+            )
+        return metrics
 
-    @property
+    @functools.cached_property
     def idm(self):
+        """The IDM that inverts imaginations in evaluation; None when it reads frames of
+        another size (the policy figures are then left out)."""
         from worldmodel.idm.modeling_idm import InverseDynamicsModel
 
-        return InverseDynamicsModel.from_pretrained(self.idm_dir)
+        idm = InverseDynamicsModel.from_pretrained(self.idm_dir)
+        return idm if idm.config.image_size == self.config.image_size else None

@@ -26,9 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-ROLLOUTS_NAME = (
-    "agent_rollouts.npz"  # beside train/, test/, holdout/; `reverie train judge` adds it
-)
 KINDS = ("pick_place", "pick_place", "stack", "open_drawer", "close_drawer", "press_button")
 STEPS = 64
 PREFIXES = (24, 44)

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from evals.holdout import load_holdout
+from skills.holdout import load_holdout
 from skills.library import SkillCall
 
 

@@ -1,4 +1,5 @@
-"""The held-out (skill, object, target) compositions, declared in `evals/configs/holdout.json`."""
+"""The held-out (skill, object, target) compositions, declared in `skills/configs/holdout.json`:
+never recorded for training, so evaluations measure compositional generalization."""
 
 from __future__ import annotations
 

@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 import torch
 
+from evals.takeovers import HANDOVER_CHUNKS, record_takeovers
+from tests.worldmodel.conftest import synthetic_arrays
+from tests.worldmodel.test_world_model import TINY_WM
 from worldmodel.checkpoint import CheckpointError
+from worldmodel.data.collected import FIELDS
 from worldmodel.data.lerobot_v3 import DatasetError
-from worldmodel.data.takeovers import FIELDS, HANDOVER_CHUNKS, record_takeovers
 from worldmodel.training.trainer import TrainConfig, TrainingInterrupted, train
 from worldmodel.training.wm import WorldModelRecipe
-
-from .conftest import synthetic_arrays
-from .test_world_model import TINY_WM
 
 SEED = 40_004  # a stack task: two goal points, the block to move and the base
 
@@ -23,9 +23,9 @@ def test_recorded_takeover_is_an_expert_finish_from_the_executors_state(
     """Untrained models act (what they do does not matter here); the recording keeps the
     expert's finish and the goal points perceived before anyone acted."""
     import worldmodel.goals
+    from evals.rollouts import KINDS
     from evals.skills_eval import task_for
     from robot_bridge.sim.tabletop import TabletopSim
-    from worldmodel.data.rollouts import KINDS
     from worldmodel.goals import goal_points
 
     steps, perceived_after = [0], []  # simulator steps so far; at each goal-point perception

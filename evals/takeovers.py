@@ -23,25 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from worldmodel.data.rollouts import KINDS, record_in_processes
+from evals.rollouts import KINDS, record_in_processes
+from worldmodel.data.collected import FIELDS
 
-TAKEOVERS_NAME = "expert_takeovers.npz"  # beside train/
-TAKEOVERS_GLOB = "expert_takeovers*.npz"  # `reverie train wm` adds every round's file, sorted
 HANDOVER_CHUNKS = (1, 12)  # the executor acts for 4 x [1, 12] steps before the expert takes over
 EXPERT_STEPS = 100  # longest expert finish kept
-FIELDS = (
-    "frames",
-    "actions",
-    "states",
-    "lengths",
-    "instructions",
-    "skills",
-    "goals",
-    "goal_mask",
-    "success",
-    "handover_step",
-    "task_seed",
-)
 
 
 def record_takeovers(
@@ -103,7 +89,11 @@ def _record_range(seed, episodes, checkpoints, progress) -> dict[str, np.ndarray
         handover = 4 * int(np.random.default_rng(s).integers(*HANDOVER_CHUNKS, endpoint=True))
         # the executor's own sampling seed comes from the task, whatever the worker split
         executor = WorldModelSkillExecutor(
-            seed=s * 1000, rollouts=1, confirmations=10**6, imaginer=imaginer
+            seed=s * 1000,
+            rollouts=1,
+            confirmations=10**6,
+            imaginer=imaginer,
+            judge_path=Path(checkpoints) / "judge" if checkpoints else None,
         )
         for i, action in enumerate(executor.actions(sim, call)):
             sim.step(action)
@@ -149,21 +139,3 @@ def _record_range(seed, episodes, checkpoints, progress) -> dict[str, np.ndarray
         "handover_step": np.array([e["handover_step"] for e in episodes_out], np.int64),
         "task_seed": np.arange(seed, seed + episodes, dtype=np.int64),
     }
-
-
-def load_takeovers(path: Path) -> dict[str, np.ndarray]:
-    """The arrays of a `record-takeovers` file, checked; raises ValueError naming what is wrong."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as saved:
-            arrays = {k: saved[k] for k in FIELDS if k in saved}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: not a readable take-over file ({exc})") from exc
-    missing = [k for k in FIELDS if k not in arrays]
-    if missing:
-        raise ValueError(
-            f"{path}: missing {', '.join(missing)}; record it again with `reverie record-takeovers`"
-        )
-    if arrays["lengths"].sum() != len(arrays["frames"]):
-        raise ValueError(f"{path}: episode lengths do not add up to the number of frames")
-    return arrays

@@ -4,11 +4,11 @@ by the simulator, appended to the training episodes by `reverie train judge`."""
 import numpy as np
 import pytest
 
+from evals.rollouts import PREFIXES, STEPS, record_rollouts
+from tests.worldmodel.conftest import synthetic_arrays
+from worldmodel.data.collected import ROLLOUTS_NAME
 from worldmodel.data.lerobot_v3 import DatasetError
-from worldmodel.data.rollouts import PREFIXES, ROLLOUTS_NAME, STEPS, record_rollouts
 from worldmodel.training.judge import with_rollouts
-
-from .conftest import synthetic_arrays
 
 
 def test_recorded_attempt_gives_whole_and_prefix_clips(tmp_path):
