@@ -250,6 +250,14 @@ train_app.command("policy")(
         ("policy",), "Train the behaviour-cloning policy (the baseline for imagine-then-invert)."
     )
 )
+train_app.command("idm-calibrate")(
+    _make_train_command(
+        ("idm-calibrate",),
+        "Fine-tune the IDM on the world model's imaginations of training windows, beside real "
+        "transitions (OUT/wm and OUT/idm when trained there, else the shipped ones); --install "
+        "ships it as the IDM.",
+    )
+)
 train_app.command("all")(
     _make_train_command(
         ("idm", "judge", "wm", "policy"), "Train every model in order (idm, judge, wm, policy)."

@@ -15,6 +15,8 @@ from worldmodel.training.trainer import TrainConfig, train
 
 # `all` trains in this order: the world model's evaluation inverts its imaginations with the IDM.
 MODELS: tuple[str, ...] = ("idm", "judge", "wm", "policy")
+# Not part of `all`: the IDM fine-tuned on a trained world model's imaginations.
+CALIBRATION = "idm-calibrate"
 
 
 def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArrays | None:
@@ -58,14 +60,25 @@ class WorldModelOptions:
 def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None):
     """(recipe, default TrainConfig) for `model` trained on `data/train`, validated on `data/test`."""
     wm = wm or WorldModelOptions()
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; valid: {', '.join(MODELS)}")
+    if model not in (*MODELS, CALIBRATION):
+        raise ValueError(f"unknown model {model!r}; valid: {', '.join((*MODELS, CALIBRATION))}")
     train_split = _split(data, "train", in_memory=True, required=True)
     val_split = _split(data, "test", in_memory=False, required=False)
     if model == "idm":
         from worldmodel.training.idm import DEFAULT_TRAIN, IDMRecipe
 
         return IDMRecipe(train_split, val_split), DEFAULT_TRAIN
+    if model == CALIBRATION:  # the world model and the IDM trained in OUT, else the shipped ones
+        from worldmodel.training.calibration import DEFAULT_TRAIN, CalibratedIDMRecipe
+
+        wm_dir, idm_dir = (
+            out / name if (out / name / WEIGHTS_NAME).is_file() else DEFAULT_CHECKPOINTS / name
+            for name in ("wm", "idm")
+        )
+        recipe = CalibratedIDMRecipe(
+            train_split, val_split, wm_dir, idm_dir, cache_dir=out / "idm-calibrate"
+        )
+        return recipe, DEFAULT_TRAIN
     if model == "judge":
         from worldmodel.training.judge import DEFAULT_TRAIN, JudgeRecipe
         from worldmodel.training.relabel import relabel_split
@@ -122,7 +135,7 @@ def run(
     )
     metrics = train(recipe, config, out, resume=resume, max_seconds=max_seconds, progress=progress)
     if install:
-        target = DEFAULT_CHECKPOINTS / model
+        target = DEFAULT_CHECKPOINTS / ("idm" if model == CALIBRATION else model)
         target.mkdir(parents=True, exist_ok=True)
         for name in (WEIGHTS_NAME, CONFIG_NAME, "metrics.json"):
             shutil.copy2(out / model / name, target / name)
