@@ -26,14 +26,17 @@ install: $(STAMP)
 demo: install
 	$(BIN)/reverie demo || [ $$? -eq 1 ]
 
+# The layers contract is checked first: a wrong import arrow fails CI like a failing test.
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n 2 -m "not slow" --timeout 600
 
 test-all: install
 	$(BIN)/python -m pytest -q -n 2 --timeout 1800
 
+# lint-imports checks the layers contract in pyproject.toml ([tool.importlinter]).
 lint: install
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python benchmarks/sim_speed.py

@@ -31,8 +31,8 @@ import torch  # noqa: E402
 
 from evals.skills_eval import MAX_STEPS, task_for  # noqa: E402
 from robot_bridge.sim import layout as L  # noqa: E402
+from robot_bridge.sim.experts import expert_actions  # noqa: E402
 from robot_bridge.sim.tabletop import TabletopSim  # noqa: E402
-from skills.experts import expert_actions  # noqa: E402
 from skills.library import SKILL_KINDS  # noqa: E402
 from worldmodel.camera import project  # noqa: E402
 from worldmodel.checkpoint import atomic_write_text  # noqa: E402

@@ -70,8 +70,8 @@ def _record_range(
     """Clips, labels and instructions of the attempts on `episodes` seeds from `seed`."""
     os.environ.setdefault("MUJOCO_GL", "egl")
     from evals.skills_eval import WorldModelSkillExecutor, task_for
+    from robot_bridge.sim.predicates import is_success
     from robot_bridge.sim.tabletop import TabletopSim
-    from skills.predicates import is_success
 
     sim = TabletopSim(image_size=64)
     executor = WorldModelSkillExecutor(rollouts=1, confirmations=STEPS)  # never stops early

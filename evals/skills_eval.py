@@ -8,11 +8,11 @@ from typing import Protocol
 
 import numpy as np
 
+from robot_bridge.sim.experts import expert_actions
+from robot_bridge.sim.predicates import is_success
 from robot_bridge.sim.tabletop import TabletopSim
-from skills.experts import expert_actions
 from skills.holdout import load_holdout
 from skills.library import SKILL_KINDS, SkillCall
-from skills.predicates import is_success
 from skills.symbolic import feasible_calls
 from worldmodel.checkpoint import shipped_image_size
 

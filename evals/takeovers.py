@@ -71,9 +71,9 @@ def _record_part(seed: int, episodes: int, part: Path, progress, options) -> Non
 def _record_range(seed, episodes, checkpoints, progress) -> dict[str, np.ndarray]:
     os.environ.setdefault("MUJOCO_GL", "egl")
     from evals.skills_eval import WorldModelSkillExecutor, task_for
+    from robot_bridge.sim.experts import expert_actions
+    from robot_bridge.sim.predicates import is_success
     from robot_bridge.sim.tabletop import TabletopSim
-    from skills.experts import expert_actions
-    from skills.predicates import is_success
     from worldmodel.data.episodes import _state
     from worldmodel.goals import goal_points
     from worldmodel.imagine import Imaginer

@@ -377,8 +377,8 @@ class SimControlServicer(sim_grpc.SimControlServicer):
         return sim_pb.MarkSkillStartResponse(scene=messages.scene_to_proto(self._start_scene))
 
     def CheckSkill(self, request, context):
+        from robot_bridge.sim.predicates import is_success
         from skills.library import SkillCall, SkillError, validate_call
-        from skills.predicates import is_success
 
         scene = self.robot.scene()
         start = self._start_scene or scene

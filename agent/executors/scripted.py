@@ -7,7 +7,7 @@ import numpy as np
 
 from agent.executors.base import Proposal
 from agent.planners.base import PlannedStep
-from skills.experts import expert_actions
+from robot_bridge.sim.experts import expert_actions
 from skills.library import SkillCall
 
 

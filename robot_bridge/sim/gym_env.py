@@ -9,9 +9,9 @@ import numpy as np
 from gymnasium import spaces
 
 from robot_bridge.sim import layout as L
+from robot_bridge.sim.predicates import is_success
 from robot_bridge.sim.tabletop import Observation, TabletopSim
 from skills.library import SkillCall, validate_call
-from skills.predicates import is_success
 from skills.vocabulary import ALL_OBJECTS
 
 

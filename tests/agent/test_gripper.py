@@ -63,7 +63,7 @@ def test_a_closed_hand_whose_fingers_met_holds_nothing():
 
 def _grasp_lifts(sim, offset) -> bool:
     """Lower the open hand to the block's centre + offset, close, lift: is the block lifted?"""
-    from skills.experts import CLOSED, OPEN, TRAVEL_Z, hold, move_to
+    from robot_bridge.sim.experts import CLOSED, OPEN, TRAVEL_Z, hold, move_to
     from skills.symbolic import feasible_calls
 
     sim.reset(3)

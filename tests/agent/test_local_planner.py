@@ -6,7 +6,7 @@ import pytest
 from agent.perception import PerceivedScene
 from agent.planners.base import PlanningError
 from agent.planners.local import LocalPlanner
-from skills.experts import expert_actions
+from robot_bridge.sim.experts import expert_actions
 from skills.library import SkillCall
 
 

@@ -18,9 +18,9 @@ from robot_bridge.client import (
     RobotUnavailableError,
 )
 from robot_bridge.robot import CameraSpec
+from robot_bridge.sim.experts import expert_actions
 from robot_bridge.sim_robot import SimRobot
 from robot_bridge.testing import CountingRobot, NullRobot, start_server
-from skills.experts import expert_actions
 from skills.library import SkillCall
 
 STILL = [0.0, 0.0, 0.0, -1.0]

@@ -5,8 +5,8 @@ from gymnasium.utils.env_checker import check_env
 
 import robot_bridge.sim  # noqa: F401  registers the env
 from robot_bridge.sim import layout as L
+from robot_bridge.sim.experts import expert_actions
 from robot_bridge.sim.tabletop import InvalidActionError, TabletopSim
-from skills.experts import expert_actions
 from skills.library import SkillCall
 from skills.vocabulary import BLOCKS, RECEPTACLES
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from robot_bridge.sim.captions import Caption, Captioner
+from robot_bridge.sim.experts import expert_actions
+from robot_bridge.sim.predicates import is_success
 from robot_bridge.sim.tabletop import TabletopSim
-from skills.captions import Caption, Captioner
-from skills.experts import expert_actions
 from skills.holdout import HoldoutConfig
 from skills.library import SKILL_KINDS, SkillCall
-from skills.predicates import is_success
 from skills.symbolic import feasible_calls
 
 SPLITS = ("train", "test", "holdout")

@@ -30,7 +30,7 @@ def _init() -> None:
 
 
 def _relabel_one(job: tuple[int, int, list[list[float]]]) -> list[tuple[str, dict, bool]]:
-    from skills.predicates import is_success
+    from robot_bridge.sim.predicates import is_success
     from skills.symbolic import feasible_calls
 
     _, scene_seed, actions = job

@@ -7,12 +7,12 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 
 from typer.testing import CliRunner
 
-from robot_bridge.cli import bridge_app
+from cli.bridge import bridge_app
 from robot_bridge.client import RobotClient, RobotUnavailableError
+from tests.cli import REVERIE
 
 runner = CliRunner()
 
@@ -60,7 +60,7 @@ def _free_port() -> int:
 def test_serve_runs_until_terminated(tmp_path):
     (tmp_path / "token").write_text("cli-token\n")
     port = _free_port()
-    cmd = [sys.executable, "-c", "from robot_bridge.cli import bridge_app; bridge_app()"]
+    cmd = [*REVERIE, "bridge"]
     args = ["serve", "--sim", "--port", str(port), "--token-file", str(tmp_path / "token")]
     env = {**os.environ, "MUJOCO_GL": "egl"}
     proc = subprocess.Popen([*cmd, *args, "--image-size", "32", "--log-json"], env=env,

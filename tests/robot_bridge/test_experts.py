@@ -1,8 +1,8 @@
 import numpy as np
 
 from evals.skills_eval import eval_skills
-from skills.captions import Captioner
-from skills.experts import expert_actions
+from robot_bridge.sim.captions import Captioner
+from robot_bridge.sim.experts import expert_actions
 from skills.library import SkillCall
 
 
@@ -46,8 +46,8 @@ def test_captions_follow_the_state(sim):
 
 def test_a_block_just_in_front_of_the_open_drawer_handle_is_grasped(sim):
     from evals.skills_eval import task_for
-    from skills.experts import NARROW_GRIP, _approach_grip
-    from skills.predicates import is_success
+    from robot_bridge.sim.experts import NARROW_GRIP, _approach_grip
+    from robot_bridge.sim.predicates import is_success
 
     # seed 163 puts the blue block 5 cm in front of the open drawer's handle bar: fully open
     # fingers land on the bar and never reach the block

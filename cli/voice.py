@@ -1,4 +1,4 @@
-"""`reverie transcribe` and `reverie listen`, mounted on the main app by agent/cli.py.
+"""`reverie transcribe` and `reverie listen`: a chore heard from a recording or the microphone.
 
 Exit codes: 0 done; 1 the chore was attempted but not done; 2 bad input (audio, settings, a
 chore the planner refuses); 3 the robot was lost; 4 heard nothing (silence or noise only).
@@ -7,16 +7,29 @@ chore the planner refuses); 3 the robot was lost; 4 heard nothing (silence or no
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from cli.chores import print_plan, print_summary
+from cli.common import (
+    ExecutorOption,
+    JsonFlag,
+    JudgeOption,
+    PlannerOption,
+    RobotOption,
+    RolloutsOption,
+    SimSeedOption,
+    check_rollouts,
+    check_seed,
+    fail,
+    quiet_logs,
+)
+
 HEARD_NOTHING_EXIT = 4
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 ModelOption = Annotated[
     str | None,
     typer.Option(
@@ -46,23 +59,6 @@ NoBiasFlag = Annotated[
 ]
 
 
-def _fail(message: str, code: int = 2) -> None:
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(code)
-
-
-def _quiet_logs() -> None:
-    """Logs go to stderr, warnings and errors only: stdout is for the transcript or JSON."""
-    import logging
-
-    import structlog
-
-    structlog.configure(
-        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-    )
-
-
 def _voice_errors() -> tuple[type[Exception], ...]:
     from agent.voice.audio import AudioError
     from agent.voice.mic import MicrophoneError
@@ -80,7 +76,7 @@ def _load(model, backend, max_seconds, no_bias):
     return load_transcriber(config)
 
 
-def transcribe_command(
+def transcribe(
     audio: Annotated[
         Path, typer.Argument(help="Recording: WAV, FLAC, MP3 or OGG, any rate and channels.")
     ],
@@ -98,47 +94,39 @@ def transcribe_command(
     from agent.voice.transcriber import HeardNothingError, transcribe_file
     from agent.voice.vocabulary import build_biasing
 
-    _quiet_logs()
-    if seed is not None and seed < 0:
-        _fail(f"--seed must be >= 0; got {seed}")
+    quiet_logs()
+    if seed is not None:
+        check_seed(seed)
     try:
         transcriber = _load(model, backend, max_seconds, no_bias)
         objects = None if seed is None else _scene_objects(seed, None)
         transcript = transcribe_file(audio, transcriber, build_biasing(objects))
     except HeardNothingError as exc:
-        _fail(str(exc), HEARD_NOTHING_EXIT)
+        fail(str(exc), HEARD_NOTHING_EXIT)
     except _voice_errors() as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         print(json.dumps(transcript.to_json()))
     else:
         typer.echo(transcript.text)
 
 
-def listen_command(
+def listen(
     audio: Annotated[
         Path | None, typer.Option("--audio", help="Take the command from a recording.")
     ] = None,
     mic: Annotated[
         bool, typer.Option("--mic", help="Record from the microphone until Enter.")
     ] = False,
-    seed: Annotated[int, typer.Option(help="Scene seed of the embedded simulator.")] = 0,
-    robot: Annotated[
-        str | None, typer.Option(help="Robot bridge address (default: the embedded simulator).")
-    ] = None,
+    seed: SimSeedOption = 0,
+    robot: RobotOption = None,
     plan_only: Annotated[
         bool, typer.Option("--plan-only", help="Plan the heard chore; do not move the robot.")
     ] = False,
-    executor: Annotated[
-        str, typer.Option(help="worldmodel (imagine, invert) or scripted (oracle).")
-    ] = "worldmodel",
-    rollouts: Annotated[int, typer.Option(help="Futures imagined per chunk.")] = 4,
-    planner: Annotated[
-        str, typer.Option(help="local (no model) or llm (REVERIE_LLM_* endpoint).")
-    ] = "local",
-    judge: Annotated[
-        str, typer.Option(help="local (learned) or vlm (REVERIE_LLM_* endpoint).")
-    ] = "local",
+    executor: ExecutorOption = "worldmodel",
+    rollouts: RolloutsOption = 4,
+    planner: PlannerOption = "local",
+    judge: JudgeOption = "local",
     model: ModelOption = None,
     backend: BackendOption = None,
     max_seconds: MaxSecondsOption = None,
@@ -151,12 +139,10 @@ def listen_command(
     from robot_bridge.client import BridgeError
 
     if (audio is None) == (not mic):
-        _fail("give exactly one source: --audio FILE (a recording) or --mic (push-to-talk)")
-    if seed < 0:
-        _fail(f"--seed must be >= 0; got {seed}")
-    if rollouts < 1 or rollouts > 64:
-        _fail(f"--rollouts must be between 1 and 64; got {rollouts}")
-    _quiet_logs()
+        fail("give exactly one source: --audio FILE (a recording) or --mic (push-to-talk)")
+    check_seed(seed)
+    check_rollouts(rollouts)
+    quiet_logs()
     say = (lambda m: typer.echo(m, err=True)) if as_json else typer.echo
     try:
         transcriber = _load(model, backend, max_seconds, no_bias)
@@ -164,11 +150,11 @@ def listen_command(
         objects = _scene_objects(seed, observation)
         transcript = _hear(transcriber, audio, objects, say)
     except HeardNothingError as exc:
-        _fail(str(exc) + "; nothing was sent to the robot", HEARD_NOTHING_EXIT)
+        fail(str(exc) + "; nothing was sent to the robot", HEARD_NOTHING_EXIT)
     except BridgeError as exc:
-        _fail(f"cannot reach the robot at {robot}: {exc}")
+        fail(f"cannot reach the robot at {robot}: {exc}")
     except _voice_errors() as exc:
-        _fail(str(exc))
+        fail(str(exc))
     heard_at = time.perf_counter()
     say(f'heard: "{transcript.text}"')
     try:
@@ -183,18 +169,13 @@ def listen_command(
             result = _do(transcript.text, robot, executor, rollouts, seed, planner, judge, progress)
             result["transcript"] = transcript.to_json()
     except PlanningError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         print(json.dumps(result))
     elif plan_only:
-        if not result["plan"]:
-            typer.echo("Nothing to do: the scene already looks like that.")
-        for i, step in enumerate(result["plan"], start=1):
-            typer.echo(f"{i}. {step['instruction']}")
+        print_plan(result)
     else:
-        from agent.cli import _print_summary
-
-        _print_summary(result)
+        print_summary(result)
     if not plan_only and not result["success_claimed"]:
         raise typer.Exit(1)
 
@@ -263,24 +244,10 @@ def _do(chore, robot, executor, rollouts, seed, planner, judge, progress) -> dic
             progress=progress,
         )
     except RobotLostError as exc:
-        _fail(str(exc), code=3)
+        fail(str(exc), code=3)
     except (ValueError, FileNotFoundError) as exc:  # PlanningError is handled by the caller
         from agent.planners.base import PlanningError
 
         if isinstance(exc, PlanningError):
             raise
-        _fail(str(exc))
-
-
-# Until agent/cli.py mounts these commands, and for running them alone: python -m agent.voice.cli
-voice_app = typer.Typer(
-    help="Voice commands.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-voice_app.command("transcribe")(transcribe_command)
-voice_app.command("listen")(listen_command)
-
-if __name__ == "__main__":
-    voice_app()
+        fail(str(exc))

@@ -6,13 +6,12 @@ Heavy modules (grpc, mujoco) are imported inside the commands so `reverie --help
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-os.environ.setdefault("MUJOCO_GL", "egl")
+from cli.common import fail
 
 bridge_app = typer.Typer(
     help="The gRPC robot bridge: serve a robot, or inspect a running one.",
@@ -20,11 +19,6 @@ bridge_app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(code)
 
 
 @bridge_app.command()
@@ -54,20 +48,20 @@ def serve(
     from robot_bridge.security import SecurityConfigError, TlsFiles, check_bind_policy, read_token
 
     if not sim:
-        _fail(
+        fail(
             "only the simulated robot is built in: pass --sim. To serve a real robot, implement "
             "robot_bridge.robot.Robot and run it with robot_bridge.server.BridgeServer (docs/bridge.md)."
         )
     if (tls_cert is None) != (tls_key is None):
-        _fail("TLS needs both --tls-cert and --tls-key")
+        fail("TLS needs both --tls-cert and --tls-key")
     if tls_client_ca is not None and tls_cert is None:
-        _fail("--tls-client-ca needs --tls-cert and --tls-key as well")
+        fail("--tls-client-ca needs --tls-cert and --tls-key as well")
     tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert else None
     try:
         token = read_token(token_file) if token_file else None
         check_bind_policy(host, tls=tls is not None, token=bool(token), insecure=insecure)
     except SecurityConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _configure_logging(log_json)
 
     from robot_bridge.server import BridgeServer, ServerConfig
@@ -79,10 +73,10 @@ def serve(
         server = BridgeServer(robot, config)
     except SecurityConfigError as exc:
         robot.close()
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
         robot.close()
-        _fail(str(exc), code=1)
+        fail(str(exc), code=1)
     server.start()
     typer.echo(f"serving {robot.robot_id} on {host}:{server.port} (Ctrl-C to stop)", err=True)
     import signal
@@ -127,7 +121,7 @@ def info(
             msg = client.info_proto()
             health = client.health()
     except (BridgeError, SecurityConfigError) as exc:
-        _fail(str(exc), code=1)
+        fail(str(exc), code=1)
     data = MessageToDict(
         msg, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 import wave
 from pathlib import Path
 
@@ -16,27 +13,7 @@ import pytest
 
 from agent.voice.testset import synthesize, words
 from tests.agent.openai_standin import OpenAIStandIn
-
-
-def _mounted() -> bool:
-    from agent.cli import app
-
-    return any(c.name == "transcribe" for c in app.registered_commands)
-
-
-# Through `reverie` once agent/cli.py mounts the voice commands; standalone until then.
-REVERIE = [sys.executable, "-m", "agent" if _mounted() else "agent.voice.cli"]
-
-
-def reverie(*args: str, cwd: Path | None = None, env: dict | None = None):
-    return subprocess.run(
-        [*REVERIE, *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-    )
+from tests.cli import reverie
 
 
 @pytest.fixture(scope="module")

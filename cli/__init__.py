@@ -1,0 +1,1 @@
+"""The `reverie` command line: one module per command group (cli/main.py mounts them)."""
