@@ -20,7 +20,8 @@ Position = tuple[float, float, float]
 @dataclass(frozen=True)
 class PerceivedScene:
     objects: dict[str, Position]
-    drawer_open: bool | None = None  # None: perception did not say
+    drawer_open: bool | None = None  # None: perception did not say; an ajar drawer is open
+    drawer_state: str | None = None  # "open", "closed" or "ajar", as perception reported it
     light_on: bool | None = None
     placement: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -33,7 +34,8 @@ class PerceivedScene:
         objects = {k: tuple(map(float, v)) for k, v in obs.objects.items()}
         return cls(
             objects=objects,
-            drawer_open=None if drawer is None else drawer == "open",
+            drawer_open=None if drawer is None else drawer != "closed",
+            drawer_state=drawer,
             light_on=None if light is None else light == "on",
             placement=infer_placement(objects),
         )

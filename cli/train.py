@@ -156,8 +156,8 @@ DropActionsOpt = Annotated[
 MotionWeightOpt = Annotated[
     float | None,
     typer.Option(
-        help="World model only: weigh each pixel's loss by 1 + F x how much it changes (the "
-        "moving hand) relative to the average; 0 is the plain loss [2]."
+        help="World model only: weigh the loss of each pixel that moves (the hand) by 1 + F, "
+        "of each still one by 1; 0 is the plain loss [4]."
     ),
 ]
 

@@ -24,9 +24,9 @@ def effects_hold(call: SkillCall, before: PerceivedScene, now: PerceivedScene) -
     """Does perception now report what `call` should have changed since `before`? None when it
     cannot tell (the state is not reported, or the block is out of sight)."""
     if call.skill in ("open_drawer", "close_drawer"):
-        if now.drawer_open is None:
+        if now.drawer_state is None:
             return None
-        return now.drawer_open == (call.skill == "open_drawer")
+        return now.drawer_state == ("open" if call.skill == "open_drawer" else "closed")
     if call.skill == "press_button":
         if now.light_on is None or before.light_on is None:
             return None

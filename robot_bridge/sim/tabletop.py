@@ -213,10 +213,18 @@ class TabletopSim:
             gripper=self.gripper_opening(),
             objects=objects,
             object_states={
-                "drawer": "closed" if drawer_shut else "open",
+                "drawer": self._drawer_state(),
                 "light": "on" if self.light_on else "off",
             },
         )
+
+    def _drawer_state(self) -> str:
+        """As a perception module reports it: open, closed, or ajar in between (a drawer pushed
+        most of the way is not shut, and the agent must not take it for shut)."""
+        slide = self.drawer_slide()
+        if slide >= L.DRAWER_OPEN_AT:
+            return "open"
+        return "closed" if slide <= L.DRAWER_CLOSED_AT else "ajar"
 
     # ----------------------------------------------------------------------------- ground truth
     def held_block(self) -> str | None:
