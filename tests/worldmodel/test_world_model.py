@@ -324,8 +324,9 @@ def test_early_windows_come_from_the_first_steps_of_success_episodes():
 
 
 def test_motion_weight_puts_the_loss_on_what_changes(wm_arrays):
-    """An error on the pixels that change (the moving square) costs more with the weight; an
-    error on the still background costs the same."""
+    """An error on the pixels that move (the square) costs 1 + weight times as much; an error on
+    the still background costs the same; the weight is capped, so a few moving pixels cannot
+    take the whole loss (uncapped, the model smeared the still scene)."""
 
     def recipe(weight):
         return WorldModelRecipe(wm_arrays, None, TINY_WM, motion_weight=weight)
@@ -344,7 +345,7 @@ def test_motion_weight_puts_the_loss_on_what_changes(wm_arrays):
 
     on_motion, on_background = 0.1 * moving, 0.1 * (1 - moving)
     assert loss(plain, on_motion) == pytest.approx(0.01 * moving.mean().item(), rel=1e-4)
-    assert loss(weighted, on_motion) > 3 * loss(plain, on_motion)
+    assert loss(weighted, on_motion) == pytest.approx(3 * loss(plain, on_motion), rel=0.05)
     assert loss(weighted, on_background) == pytest.approx(loss(plain, on_background), rel=1e-5)
     assert weighted.options()["motion_weight"] == 2.0 and plain.options()["motion_weight"] == 0.0
     with pytest.raises(ValueError, match="motion weight must be >= 0"):
