@@ -13,8 +13,9 @@ import torch
 from worldmodel.camera import gaussian_blobs
 
 # Gaussian tails underflow to denormal floats, which made every convolution 10-30x slower on
-# this CPU (measured); they are zero for every purpose here.
-torch.set_flush_denormal(True)
+# this CPU (measured); they are zero for every purpose here, so maps are floored. (Flushing
+# denormals process-wide would do the same, but an import must not change float semantics for
+# everyone: property-based tests that draw subnormal floats fail under it.)
 BLOB_FLOOR = 1e-4
 GOAL_FEATURES = 2 * 4  # per goal point: the offset from the hand (xyz) and its presence flag
 

@@ -61,7 +61,7 @@ def test_world_model_options_reach_the_recipe(tmp_path, wm_dataset):
     from worldmodel.training.pipeline import WorldModelOptions, build
 
     recipe, _ = build("wm", wm_dataset, tmp_path)  # no options: the recipe's defaults
-    assert (recipe.p_early, recipe.p_drop_actions, recipe.motion_weight) == (0.25, 0.5, 2.0)
+    assert (recipe.p_early, recipe.p_drop_actions, recipe.motion_weight) == (0.25, 0.5, 4.0)
     assert recipe.init_from is None and recipe.idm_dir == DEFAULT_CHECKPOINTS / "idm"
     assert recipe.config.image_size == 64  # sized from the episodes
     # given options reach it; an IDM trained in OUT inverts the imaginations in evaluation
