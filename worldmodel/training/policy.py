@@ -57,18 +57,14 @@ class PolicyRecipe:
         return {"early_windows": self.p_early, "takeovers": self.takeover_digests}
 
     def _add_takeovers(self, path: Path) -> None:
-        from worldmodel.data.collected import load_takeovers
-        from worldmodel.data.lerobot_v3 import DatasetError
-        from worldmodel.training.takeovers import file_digest, with_takeovers
+        """Append the take-over episodes of `path` and their goal points (perceived when the
+        skill began)."""
+        from worldmodel.training.takeovers import append_takeovers
 
-        try:
-            arrays = load_takeovers(path)
-        except ValueError as exc:
-            raise DatasetError(str(exc)) from exc
-        self.takeover_digests.append(file_digest(path))
-        self.train_data = with_takeovers(self.train_data, arrays)
-        self.goals = np.concatenate([self.goals, arrays["goals"].astype(np.float32)])
-        self.goal_mask = np.concatenate([self.goal_mask, arrays["goal_mask"].astype(np.float32)])
+        self.train_data, self.goals, self.goal_mask, digest = append_takeovers(
+            self.train_data, self.goals, self.goal_mask, path
+        )
+        self.takeover_digests.append(digest)
 
     def build_model(self) -> BehaviourCloningPolicy:
         return BehaviourCloningPolicy(self.config)

@@ -44,3 +44,21 @@ def with_takeovers(train: EpisodeArrays, arrays: dict[str, np.ndarray]) -> Episo
         failure_modes=train.failure_modes + ["expert_takeover"] * k,
         episode_index=train.episode_index + [-1] * k,
     )
+
+
+def append_takeovers(train: EpisodeArrays, goals: np.ndarray, goal_mask: np.ndarray, path: Path):
+    """(train, goals, goal_mask, digest) with the take-over episodes of `path` appended; raises
+    DatasetError naming the file when it is not a readable take-over file."""
+    from worldmodel.data.collected import load_takeovers
+    from worldmodel.data.lerobot_v3 import DatasetError
+
+    try:
+        arrays = load_takeovers(path)
+    except ValueError as exc:
+        raise DatasetError(str(exc)) from exc
+    return (
+        with_takeovers(train, arrays),
+        np.concatenate([goals, arrays["goals"].astype(np.float32)]),
+        np.concatenate([goal_mask, arrays["goal_mask"].astype(np.float32)]),
+        file_digest(path),
+    )
