@@ -33,6 +33,18 @@ def goal_and_hand_maps(
     return _floored(torch.cat([goal, hand], dim=1))
 
 
+def hand_shadow_map(state: torch.Tensor, size: int, sigma: float) -> torch.Tensor:
+    """(B, 1, size, size): the point of the table under the hand.
+
+    One camera cannot tell "farther away" from "lower": a hand 13 cm from the button and 10 cm
+    above it lands on the button's pixels, and a model reading only the hand blob believed it had
+    arrived and stopped there (measured in closed loop). The goal points lie near the table, so
+    the shadow on a goal blob says the hand is above it, and the hand blob's distance from its
+    shadow says how high it is."""
+    floor = state[:, None, :3] * torch.tensor([1.0, 1.0, 0.0], device=state.device)
+    return _floored(gaussian_blobs(floor, size, sigma))
+
+
 def action_path_maps(
     state: torch.Tensor, actions: torch.Tensor, step_size: float, size: int, sigma: float
 ) -> torch.Tensor:

@@ -75,7 +75,7 @@ def drawn_windows(batch: dict) -> tuple[np.ndarray, np.ndarray]:
 def test_denoiser_shapes_with_and_without_actions():
     model, x = tiny_model(), inputs(2)
     expected = (2, 3 * T, SIZE, SIZE)
-    assert TINY_WM.in_channels == 3 * T + 3 * 2 + 2 + 1 + T
+    assert TINY_WM.in_channels == 3 * T + 3 * 2 + 2 + 1 + T + 1
     assert model(**x).shape == expected
     free = {**x, "actions": None, "action_mask": None}
     assert model(**free).shape == expected
@@ -146,22 +146,43 @@ def test_condition_maps_put_the_hand_where_the_camera_sees_it_and_follow_the_act
     goals, mask = torch.tensor([GOALS]), torch.tensor([[1.0, 0.0]])
     right = torch.tensor([[[1.0, 0.0, 0.0, 0.0]] * T])  # action_scale metres along +x per frame
     maps = model.condition_maps(state, goals, mask, right, torch.ones(1))
-    assert maps.shape == (1, TINY_WM.map_channels, SIZE, SIZE) == (1, 2 + 1 + T, SIZE, SIZE)
+    assert maps.shape == (1, TINY_WM.map_channels, SIZE, SIZE) == (1, 2 + 1 + T + 1, SIZE, SIZE)
     assert peak(maps[0, 0]) == pixel(GOALS[0]) and maps[0, 0].max() > 0.5
     assert not maps[0, 1].any()  # the destination is masked out
     assert peak(maps[0, 2]) == pixel(HAND)  # the hand now
     path = [[HAND[0] + TINY_WM.action_scale * (t + 1), HAND[1], HAND[2]] for t in range(T)]
     later = [peak(maps[0, 3 + t]) for t in range(T)]
+    shadow, floor = peak(maps[0, -1]), pixel([HAND[0], HAND[1], 0.0])  # the hand's shadow, last
+    assert max(abs(a - b) for a, b in zip(shadow, floor, strict=True)) <= 1  # to a pixel
     assert later == [pixel(p) for p in path]
     columns = [pixel(HAND)[0]] + [c for c, _ in later]
     assert columns == sorted(set(columns))  # moving right, frame after frame
     up = torch.tensor([[[0.0, 0.0, 1.0, 0.0]] * T])
-    assert peak(model.condition_maps(state, goals, mask, up, torch.ones(1))[0, -1]) != later[-1]
+    assert peak(model.condition_maps(state, goals, mask, up, torch.ones(1))[0, 2 + T]) != later[-1]
     # no actions, or actions masked out: no future hand maps
-    assert not model.condition_maps(state, goals, mask, None, None)[0, 3:].any()
-    assert not model.condition_maps(state, goals, mask, right, torch.zeros(1))[0, 3:].any()
+    assert not model.condition_maps(state, goals, mask, None, None)[0, 3 : 3 + T].any()
+    assert not model.condition_maps(state, goals, mask, right, torch.zeros(1))[0, 3 : 3 + T].any()
     # far tails are exactly zero (denormals slow every convolution down)
     assert (maps == 0).float().mean() > 0.5
+
+
+def test_the_shadow_tells_a_far_hand_from_a_low_one():
+    """Farther from the camera and higher can land the hand on the same pixel (the closed-loop
+    stall this map fixes): the hand maps then agree, the shadows do not."""
+    low = torch.tensor([[0.20, 0.015, 0.12, 1.0]])
+    far = low.clone()
+    far[0, 1] += 0.09  # 9 cm farther from the camera ...
+    far[0, 2] = 0.05  # ... and 7 cm lower
+    near_pixels = (project(low[:, :3]) - project(far[:, :3])).abs().max().item() * SIZE / 2
+    assert near_pixels < 2.0  # the camera sees the two hands within 2 pixels of each other
+    maps = [
+        WorldModel(TINY_WM).condition_maps(
+            s, s[:, None, :3].repeat(1, 2, 1), torch.ones(1, 2), None, None
+        )
+        for s in (low, far)
+    ]
+    shadows = [peak(m[0, -1]) for m in maps]
+    assert abs(shadows[0][1] - shadows[1][1]) >= 2  # rows apart by the 9 cm of depth
 
 
 def test_an_unknown_skill_gives_a_clear_error():
@@ -384,6 +405,18 @@ def test_init_from_continues_from_a_trained_model(tmp_path, wm_arrays):
         assert torch.equal(model.state_dict()[key], value), key
     fresh = WorldModelRecipe(wm_arrays, None, TINY_WM).build_model()
     assert fresh.delta_scale.item() != 5.0
+
+
+def test_init_from_a_model_without_the_shadow_starts_where_it_left_off(tmp_path, wm_arrays):
+    old = WorldModel(TINY_WM.model_copy(update={"hand_shadow": False})).eval()
+    folder = old.save_pretrained(tmp_path / "wm")
+    model = WorldModelRecipe(wm_arrays, None, TINY_WM, init_from=folder).build_model().eval()
+    assert model.config.hand_shadow
+    with torch.no_grad():
+        assert torch.allclose(model(**inputs()), old(**inputs()), atol=1e-6)
+    wider = TINY_WM.model_copy(update={"block_out_channels": [16, 32]})
+    with pytest.raises(ValueError, match="only added input maps"):
+        WorldModelRecipe(wm_arrays, None, wider, init_from=folder).build_model()
 
 
 def test_recipe_checks_its_fractions(wm_arrays):

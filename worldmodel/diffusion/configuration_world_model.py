@@ -34,6 +34,9 @@ class WorldModelConfig(BaseModel):
     block_out_channels: list[int] = Field(default=[16, 32, 64, 128], min_length=2, max_length=6)
     layers_per_block: int = Field(default=1, ge=1, le=4)
     blob_sigma: float = Field(default=0.06, gt=0, description="map blob radius, in [-1, 1] units")
+    # A map of the table point under the hand (worldmodel.conditioning.hand_shadow_map): without
+    # it the hand blob alone cannot tell far from low. Models saved before it have it off.
+    hand_shadow: bool = True
     # Noise levels are shifted towards pure noise in training and sampling: there the conditions
     # are all the model has, so that is where it learns to use them (SD3's shift).
     noise_shift: float = Field(default=3.0, gt=0)
@@ -56,9 +59,9 @@ class WorldModelConfig(BaseModel):
 
     @property
     def map_channels(self) -> int:
-        """Conditioning maps: the object and destination from perception, the hand now, and
-        the hand where the given actions take it at each future frame."""
-        return 2 + 1 + self.frames
+        """Conditioning maps: the object and destination from perception, the hand now, the
+        hand where the given actions take it at each future frame, and the hand's shadow."""
+        return 2 + 1 + self.frames + int(self.hand_shadow)
 
     @property
     def in_channels(self) -> int:

@@ -20,6 +20,7 @@ from worldmodel.conditioning import (
     action_path_maps,
     goal_and_hand_maps,
     goal_features,
+    hand_shadow_map,
 )
 from worldmodel.diffusion.configuration_world_model import WorldModelConfig
 
@@ -86,7 +87,8 @@ class WorldModel(PretrainedModel):
         action_mask: torch.Tensor | None,
     ) -> torch.Tensor:
         """(B, map_channels, H, W): object and destination, the hand now, the hand at each
-        future frame under the given actions (zero where not given)."""
+        future frame under the given actions (zero where not given) and, last, the hand's shadow
+        (last, so a model trained without it continues with its new input weights at zero)."""
         cfg = self.config
         size, sigma = cfg.image_size, cfg.blob_sigma
         if actions is not None and action_mask is None:
@@ -97,7 +99,10 @@ class WorldModel(PretrainedModel):
         else:
             later = action_path_maps(state, actions, cfg.action_scale, size, sigma)
             later = later * action_mask.view(-1, 1, 1, 1)
-        return torch.cat([now, later], dim=1)
+        maps = [now, later]
+        if cfg.hand_shadow:
+            maps.append(hand_shadow_map(state, size, sigma))
+        return torch.cat(maps, dim=1)
 
     def embed(
         self,

@@ -60,6 +60,29 @@ def window_indices(data: EpisodeArrays, rows: np.ndarray, context: int, horizon:
     return ctx, fut, act
 
 
+def with_new_inputs(saved: dict, fresh: dict) -> dict:
+    """`saved` weights for a model with more input maps than they were trained with: the new
+    maps come last in the denoiser's input (WorldModel.condition_maps), so their weights in the
+    first convolution start at zero and the continued model begins exactly where it left off."""
+    key = "unet.conv_in.weight"
+    old, new = saved[key], fresh[key]
+    if old.shape != new.shape:
+        if (
+            old.shape[0] != new.shape[0]
+            or old.shape[2:] != new.shape[2:]
+            or old.shape[1] > new.shape[1]
+        ):
+            raise ValueError(
+                f"cannot continue from a model whose first convolution is {tuple(old.shape)}: "
+                f"this configuration needs {tuple(new.shape)} (only added input maps can be "
+                "continued from)"
+            )
+        grown = torch.zeros_like(new)
+        grown[:, : old.shape[1]] = old
+        saved = {**saved, key: grown}
+    return saved
+
+
 class WorldModelRecipe:
     name = "wm"
 
@@ -168,7 +191,8 @@ class WorldModelRecipe:
     def build_model(self) -> WorldModel:
         model = WorldModel(self.config)
         if self.init_from:
-            model.load_state_dict(load_tensors(self.init_from / WEIGHTS_NAME))
+            weights = load_tensors(self.init_from / WEIGHTS_NAME)
+            model.load_state_dict(with_new_inputs(weights, model.state_dict()))
             return model
         model.delta_scale.fill_(self.delta_scale)
         return model
