@@ -20,6 +20,14 @@ class PolicyConfig(BaseModel):
     channels: list[int] = Field(default=[32, 64, 128, 128], min_length=1, max_length=8)
     hidden: int = Field(default=512, ge=8, le=4096)
     blob_sigma: float = Field(default=0.06, gt=0, description="map blob radius, in [-1, 1] units")
+    # The hand's shadow map, as the world model has it (worldmodel.conditioning.hand_shadow_map).
+    # Policies saved before it have it off.
+    hand_shadow: bool = True
+
+    @property
+    def map_channels(self) -> int:
+        """Goal and hand maps, and the hand's shadow."""
+        return 3 + int(self.hand_shadow)
 
     @model_validator(mode="after")
     def _check(self) -> PolicyConfig:

@@ -9,7 +9,12 @@ import torch
 from torch import nn
 
 from worldmodel.checkpoint import PretrainedModel
-from worldmodel.conditioning import GOAL_FEATURES, goal_and_hand_maps, goal_features
+from worldmodel.conditioning import (
+    GOAL_FEATURES,
+    goal_and_hand_maps,
+    goal_features,
+    hand_shadow_map,
+)
 from worldmodel.idm.modeling_idm import conv_stack
 from worldmodel.policy.configuration_policy import PolicyConfig
 from worldmodel.training.data import to_tensor
@@ -22,7 +27,9 @@ class BehaviourCloningPolicy(PretrainedModel):
     def __init__(self, config: PolicyConfig) -> None:
         super().__init__(config)
         # 1. frames and maps stacked on channels
-        self.encoder = nn.Sequential(*conv_stack(3 * config.context_frames + 3, config.channels))
+        self.encoder = nn.Sequential(
+            *conv_stack(3 * config.context_frames + config.map_channels, config.channels)
+        )
         side = config.image_size // 2 ** len(config.channels)
         # 2. vector conditions
         self.skill_embedding = nn.Embedding(len(config.skills) + 1, config.hidden)
@@ -56,6 +63,8 @@ class BehaviourCloningPolicy(PretrainedModel):
         goal_mask (B, 2) -> actions (B, chunk, action_dim) in [-1, 1]."""
         cfg = self.config
         maps = goal_and_hand_maps(state, goals, goal_mask, cfg.image_size, cfg.blob_sigma)
+        if cfg.hand_shadow:
+            maps = torch.cat([maps, hand_shadow_map(state, cfg.image_size, cfg.blob_sigma)], 1)
         x = self.encoder(torch.cat([context.flatten(1, 2), maps], dim=1)).flatten(1)
         body = torch.cat([state, goal_features(state, goals, goal_mask)], dim=1)
         h = self.project(x) + self.skill_embedding(skills) + self.state_embedding(body)
