@@ -19,6 +19,7 @@ from agent.graph import ChoreInterrupted, build_graph
 from agent.perception import PerceivedScene
 from agent.planners.local import LocalPlanner
 from agent.rundir import RUNS, RunDir, new_run_id
+from robot_bridge.sim.perception import DEFAULT_POSITION_NOISE, check_position_noise
 
 EXECUTORS = ("worldmodel", "policy", "scripted")
 EMBEDDED_HEARTBEAT_TIMEOUT_S = 2.0
@@ -28,11 +29,11 @@ class RobotLostError(RuntimeError):
     """The robot vanished or stopped mid-chore; the message says how to resume."""
 
 
-def _start_embedded(seed: int, image_size: int):
+def _start_embedded(seed: int, image_size: int, position_noise: float):
     from robot_bridge.server import BridgeServer, ServerConfig
     from robot_bridge.sim_robot import SimRobot
 
-    robot = SimRobot(image_size=image_size, seed=seed)
+    robot = SimRobot(image_size=image_size, seed=seed, position_noise=position_noise)
     # The embedded robot shares one Python process (and its GIL) with the agent, whose model and
     # expert code can starve the heartbeat thread for a few hundred ms on a loaded 2-core machine.
     # A separately served robot keeps the bridge's 300 ms watchdog.
@@ -106,10 +107,13 @@ def do_chore(
     judge: str = "local",
     planner: str = "local",
     max_replans: int = 1,
+    position_noise: float = DEFAULT_POSITION_NOISE,
     runs: Path = RUNS,
     progress: Callable[[str], None] = lambda message: None,
 ) -> dict:
-    """Plan and do `chore`; returns the summary (also written to the run directory)."""
+    """Plan and do `chore`; returns the summary (also written to the run directory).
+    `position_noise`: the embedded simulator's perception error (metres, std per axis)."""
+    position_noise = check_position_noise(position_noise)
     run = RunDir(runs / new_run_id())
     settings = {
         "chore": chore,
@@ -120,6 +124,7 @@ def do_chore(
         "judge": judge,
         "planner": planner,
         "max_replans": max_replans,
+        "position_noise": position_noise,
     }
     run.write_json("run.json", settings)
     return _drive(run, settings, resume=False, progress=progress)
@@ -145,7 +150,11 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
         if address is None:
             from worldmodel.checkpoint import shipped_image_size
 
-            sim_robot, server, address = _start_embedded(settings["seed"], shipped_image_size())
+            # Runs saved before perception was noisy reported exact positions.
+            noise = settings.get("position_noise", 0.0)
+            sim_robot, server, address = _start_embedded(
+                settings["seed"], shipped_image_size(), noise
+            )
             stack.callback(sim_robot.close)
             stack.callback(server.stop)
         client = stack.enter_context(RobotClient(address))

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import fail
+from cli.common import PositionNoiseOption, check_position_noise, fail
 
 bridge_app = typer.Typer(
     help="The gRPC robot bridge: serve a robot, or inspect a running one.",
@@ -42,6 +42,7 @@ def serve(
     ] = False,
     seed: Annotated[int, typer.Option(min=0, help="Scene seed of the simulator.")] = 0,
     image_size: Annotated[int, typer.Option(min=16, max=512, help="Camera pixels.")] = 128,
+    position_noise: PositionNoiseOption = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines.")] = False,
 ) -> None:
     """Serve a robot over gRPC (RobotBridge, SimControl, health, reflection) until Ctrl-C."""
@@ -57,6 +58,7 @@ def serve(
     if tls_client_ca is not None and tls_cert is None:
         fail("--tls-client-ca needs --tls-cert and --tls-key as well")
     tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert else None
+    noise = check_position_noise(position_noise)
     try:
         token = read_token(token_file) if token_file else None
         check_bind_policy(host, tls=tls is not None, token=bool(token), insecure=insecure)
@@ -67,7 +69,7 @@ def serve(
     from robot_bridge.server import BridgeServer, ServerConfig
     from robot_bridge.sim_robot import SimRobot
 
-    robot = SimRobot(image_size=image_size, seed=seed, realtime=realtime)
+    robot = SimRobot(image_size=image_size, seed=seed, realtime=realtime, position_noise=noise)
     config = ServerConfig(host=host, port=port, tls=tls, token=token, insecure=insecure)
     try:
         server = BridgeServer(robot, config)

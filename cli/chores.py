@@ -18,10 +18,12 @@ from cli.common import (
     JsonFlag,
     JudgeOption,
     PlannerOption,
+    PositionNoiseOption,
     RobotOption,
     RolloutsOption,
     RunsOption,
     SimSeedOption,
+    check_position_noise,
     check_rollouts,
     check_seed,
     fail,
@@ -95,13 +97,15 @@ def do(
     seed: SimSeedOption = 0,
     planner: PlannerOption = "local",
     judge: JudgeOption = "local",
+    position_noise: PositionNoiseOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Plan a chore and do it on a robot; writes a run directory with a video and summary.json."""
-    from agent.run import do_chore
-
     check_rollouts(rollouts)
     check_seed(seed)
+    noise = check_position_noise(position_noise)
+    from agent.run import do_chore
+
     _run_chore(
         lambda say: do_chore(
             chore,
@@ -111,6 +115,7 @@ def do(
             seed=seed,
             planner=planner,
             judge=judge,
+            position_noise=noise,
             progress=say,
         ),
         as_json,

@@ -30,6 +30,13 @@ DataOption = Annotated[
     Path,
     typer.Option("--data", help="Folder `reverie datagen --out` wrote (train/, test/, holdout/)."),
 ]
+PositionNoiseOption = Annotated[
+    float | None,
+    typer.Option(
+        help="The simulated robot's perception error on reported positions: metres, standard "
+        "deviation per axis; 0 reports exact positions. [default: 0.003]"
+    ),
+]
 MAX_ROLLOUTS = 64
 
 
@@ -47,6 +54,19 @@ def check_seed(seed: int) -> None:
 def check_rollouts(rollouts: int) -> None:
     if rollouts < 1 or rollouts > MAX_ROLLOUTS:
         fail(f"--rollouts must be between 1 and {MAX_ROLLOUTS}; got {rollouts}")
+
+
+def check_position_noise(value: float | None) -> float:
+    """--position-noise as metres (None: the default), or a clear error."""
+    from robot_bridge.sim.perception import DEFAULT_POSITION_NOISE, check_position_noise
+
+    if value is None:
+        return DEFAULT_POSITION_NOISE
+    try:
+        return check_position_noise(value, "--position-noise")
+    except ValueError as exc:
+        fail(str(exc))
+    raise AssertionError("unreachable")
 
 
 def check_at_least(flag: str, value: int, low: int) -> None:

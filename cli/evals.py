@@ -12,9 +12,11 @@ import typer
 from cli.common import (
     ExecutorOption,
     JsonFlag,
+    PositionNoiseOption,
     RolloutsOption,
     RunsOption,
     check_at_least,
+    check_position_noise,
     check_rollouts,
     fail,
     progress,
@@ -67,6 +69,7 @@ def eval_chores(
     replans: Annotated[int, typer.Option(help="Replans allowed per chore.")] = 1,
     planner: Annotated[str, typer.Option(help="local or llm.")] = "local",
     judge: Annotated[str, typer.Option(help="local or vlm.")] = "local",
+    position_noise: PositionNoiseOption = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Report file; a rerun carries on [runs/eval/SUITE.EXECUTOR.json]."),
@@ -89,6 +92,7 @@ def eval_chores(
             fail(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
     check_rollouts(rollouts)
     check_at_least("--replans", replans, 0)
+    noise = check_position_noise(position_noise)
     try:
         chores = load_suite(suite)
     except (ValueError, FileNotFoundError) as exc:
@@ -103,6 +107,7 @@ def eval_chores(
         "max_replans": replans,
         "planner": planner,
         "judge": judge,
+        "position_noise": noise,
     }
     quiet_logs()
     with progress() as bar:

@@ -16,6 +16,7 @@ import numpy as np
 
 from robot_bridge.robot import ActionSpec, CameraSpec, Observation, RobotInfo
 from robot_bridge.sim import layout
+from robot_bridge.sim.perception import DEFAULT_POSITION_NOISE, check_position_noise
 from robot_bridge.sim.tabletop import ACTION_NAMES, TabletopSim
 from skills.scene import Scene
 
@@ -24,7 +25,9 @@ HEAD_CAMERA = "head"
 
 
 class SimRobot:
-    """The simulated tabletop. `realtime=True` paces actions at the control rate like hardware."""
+    """The simulated tabletop. `realtime=True` paces actions at the control rate like hardware;
+    `position_noise` (metres, std per axis; 0 = exact) is its perception's error on the object
+    positions it reports."""
 
     def __init__(
         self,
@@ -32,14 +35,18 @@ class SimRobot:
         seed: int = 0,
         realtime: bool = False,
         robot_id: str = "sim-tabletop",
+        position_noise: float = DEFAULT_POSITION_NOISE,
     ) -> None:
+        position_noise = check_position_noise(position_noise)  # before the thread starts
         self.realtime = realtime
         self.robot_id = robot_id
         self.image_size = image_size
         self._period = 1.0 / layout.CONTROL_HZ
         self._stop_requested = threading.Event()
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim")
-        self._sim: TabletopSim = self._thread.submit(TabletopSim, image_size).result()
+        self._sim: TabletopSim = self._thread.submit(
+            TabletopSim, image_size, position_noise=position_noise
+        ).result()
         self.call(lambda sim: sim.reset(seed))
         self.stops = 0  # how many times stop() was called (tests read it)
 

@@ -9,6 +9,7 @@ import numpy as np
 from gymnasium import spaces
 
 from robot_bridge.sim import layout as L
+from robot_bridge.sim.perception import DEFAULT_POSITION_NOISE
 from robot_bridge.sim.predicates import is_success
 from robot_bridge.sim.tabletop import Observation, TabletopSim
 from skills.library import SkillCall, validate_call
@@ -36,7 +37,8 @@ class TabletopEnv(gym.Env):
     `ee_pos` (3,) float32 metres, `gripper` (1,) float32 opening in [0, 1], and the perceived object
     list as `object_positions` (9, 3) float32 in the fixed order of `OBJECT_ORDER` with
     `object_visible` (9,) int8 saying which rows are real (absent blocks, and blocks inside a closed
-    drawer, are not seen).
+    drawer, are not seen). Perceived positions carry perception's Gaussian noise,
+    `position_noise` metres per axis (default 0.003; 0 for exact positions).
 
     ## Rewards and episode ends
     Without a task the reward is always 0 and episodes never terminate. With
@@ -45,17 +47,22 @@ class TabletopEnv(gym.Env):
     after 200 steps (20 s).
 
     ## Version history
-    - v0: first release.
+    - v0: first release; perceived positions noisy by default since 2026-11-29.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": L.CONTROL_HZ}
     OBJECT_ORDER = ALL_OBJECTS
 
-    def __init__(self, image_size: int = 128, render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        image_size: int = 128,
+        render_mode: str | None = None,
+        position_noise: float = DEFAULT_POSITION_NOISE,
+    ) -> None:
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array'; got {render_mode!r}")
         self.render_mode = render_mode
-        self.sim = TabletopSim(image_size=image_size)
+        self.sim = TabletopSim(image_size=image_size, position_noise=position_noise)
         n = len(self.OBJECT_ORDER)
         self.action_space = spaces.Box(-1.0, 1.0, (4,), np.float32)
         self.observation_space = spaces.Dict(

@@ -13,6 +13,11 @@ import mujoco  # noqa: E402
 import numpy as np  # noqa: E402
 
 from robot_bridge.sim import layout as L  # noqa: E402
+from robot_bridge.sim.perception import (  # noqa: E402
+    DEFAULT_POSITION_NOISE,
+    check_position_noise,
+    noisy_positions,
+)
 from robot_bridge.sim.sampling import Layout, sample_layout  # noqa: E402
 from robot_bridge.sim.scene_xml import build_mjcf  # noqa: E402
 from skills.scene import GripperState, ObjectState, Scene  # noqa: E402
@@ -56,11 +61,20 @@ class Observation:
 
 
 class TabletopSim:
-    """Deterministic MuJoCo tabletop. `reset(seed)`, then `step(action)` at 10 Hz."""
+    """Deterministic MuJoCo tabletop. `reset(seed)`, then `step(action)` at 10 Hz.
 
-    def __init__(self, image_size: int = 128, shadows: bool = False) -> None:
+    `position_noise` (metres, std per axis; 0 = exact) is perception's error on the positions
+    `observe()` reports; ground truth (`object_positions()`, `scene()`) is always exact."""
+
+    def __init__(
+        self,
+        image_size: int = 128,
+        shadows: bool = False,
+        position_noise: float = DEFAULT_POSITION_NOISE,
+    ) -> None:
         if not 16 <= image_size <= 512:
             raise ValueError(f"image_size must be between 16 and 512 pixels; got {image_size}")
+        self.position_noise = check_position_noise(position_noise)
         self.image_size = image_size
         self.model = mujoco.MjModel.from_xml_string(
             build_mjcf(image_size=image_size, shadows=shadows)
@@ -201,7 +215,9 @@ class TabletopSim:
         return pos
 
     def observe(self) -> Observation:
-        """The robot's view: what a camera, joint encoders and a perception module would give."""
+        """The robot's view: what a camera, joint encoders and a perception module would give
+        (object positions with perception's noise; blocks in a shut drawer out of sight)."""
+        assert self.layout is not None, "reset first"
         objects = self.object_positions()
         drawer_shut = self.drawer_slide() < L.DRAWER_OPEN_AT
         for block in self.present:  # a shut drawer hides what is inside it
@@ -211,7 +227,7 @@ class TabletopSim:
             image=self.render(),
             ee_pos=self.ee_pos().astype(np.float32),
             gripper=self.gripper_opening(),
-            objects=objects,
+            objects=noisy_positions(objects, self.position_noise, self.layout.seed, self.steps),
             object_states={
                 "drawer": self._drawer_state(),
                 "light": "on" if self.light_on else "off",

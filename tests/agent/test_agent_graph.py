@@ -79,8 +79,8 @@ def embedded_servers(monkeypatch):
     servers = []
     real_start = run_module._start_embedded
 
-    def start_and_remember(seed, image_size):
-        robot, server, address = real_start(seed, image_size)
+    def start_and_remember(*args):
+        robot, server, address = real_start(*args)
         servers.append(server)
         return robot, server, address
 

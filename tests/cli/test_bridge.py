@@ -33,6 +33,13 @@ def test_info_human_readable(server):
     assert "sim-tabletop" in result.stdout and "gripper" in result.stdout
 
 
+def test_serve_refuses_a_bad_position_noise():
+    result = runner.invoke(bridge_app, ["serve", "--sim", "--position-noise", "0.5"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--position-noise must be a standard deviation in metres" in result.output
+    assert "got 0.5 (default 0.003, i.e. 3 mm)" in result.output
+
+
 def test_info_without_a_robot_is_a_clear_error():
     result = runner.invoke(bridge_app, ["info", "127.0.0.1:1", "--timeout", "0.5"])
     assert result.exit_code == 1

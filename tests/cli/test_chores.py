@@ -25,6 +25,10 @@ def test_scene_json_shape():
         (["scene", "--seed", "-1"], "--seed must be >= 0"),
         (["plan", "open the drawer", "--seed", "-2"], "--seed must be >= 0; got -2"),
         (["do", "open the drawer", "--rollouts", "65"], "--rollouts must be between 1 and 64"),
+        (
+            ["do", "open the drawer", "--position-noise", "-0.001"],
+            "--position-noise must be a standard deviation in metres from 0 (exact) to 0.05",
+        ),
     ],
 )
 def test_bad_input_gets_clear_error(args, message):
