@@ -24,6 +24,7 @@ class PlannedStep(BaseModel):
 class Plan(BaseModel):
     chore: str
     steps: list[PlannedStep]
+    notes: list[str] = []  # what the planner assumed: hearing corrections, blocks it chose
 
 
 class Planner(Protocol):
@@ -39,8 +40,10 @@ def scene_summary(scene: PerceivedScene) -> str:
     return ", ".join(spoken(o) for o in scene.objects)
 
 
-def refuse(reason: str, scene: PerceivedScene) -> PlanningError:
-    """A refusal that names what is in the scene and what the robot can do."""
+def refuse(reason: str, scene: PerceivedScene, closest: str | None = None) -> PlanningError:
+    """A refusal that names what is in the scene and what the robot can do, and the closest
+    reading the planner could plan when it has one."""
+    reading = f"\n  closest reading: '{closest}'" if closest else ""
     return PlanningError(
-        f"{reason}\n  in this scene: {scene_summary(scene)}\n  the robot can: {capabilities()}"
+        f"{reason}{reading}\n  in this scene: {scene_summary(scene)}\n  the robot can: {capabilities()}"
     )
