@@ -22,6 +22,7 @@ def plan_to_json(plan: Plan, seed: int | None) -> dict:
         "chore": plan.chore,
         "seed": seed,
         "plan": [step.model_dump() for step in plan.steps],
+        "notes": plan.notes,  # hearing corrections and blocks chosen for "two blocks"
     }
 
 

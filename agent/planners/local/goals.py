@@ -153,6 +153,8 @@ def _placement(parts: ClauseParts, head: NounPhrase, verbs, words, talk: Discour
     location = None
     if parts.location is not None and parts.location[1].noun in ("bowl", "bin", "drawer"):
         location = ("in", parts.location[1].noun)
+    if parts.location is not None and parts.location[1].noun == "table":
+        location = ("on", "table")  # "everything on the table"
     if parts.source is not None and parts.source.noun in ("bowl", "bin", "drawer"):
         location = ("in", parts.source.noun)
     if head.empty and not head.quantity and set(verbs) & EMPTY_VERBS:
