@@ -116,6 +116,10 @@ def test_end_states_and_negation():
     assert LocalPlanner().plan("make sure the light is on", scene(light_on=True)).steps == []
     final = run("press the button twice", scene())
     assert not final.light_on
+    plan = LocalPlanner().plan(
+        "close the drawer after you put the red block in the bowl", scene(drawer_open=True)
+    )
+    assert [s.skill for s in plan.steps] == ["pick_place", "close_drawer"]
     # an end state holds at the end even when stated first
     final = run("leave the drawer closed and put the red block in the drawer", scene())
     assert final.placement["red_block"] == ("in", "drawer") and not final.drawer_open

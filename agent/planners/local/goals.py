@@ -155,6 +155,14 @@ def _placement(parts: ClauseParts, head: NounPhrase, verbs, words, talk: Discour
         location = ("in", parts.location[1].noun)
     if parts.location is not None and parts.location[1].noun == "table":
         location = ("on", "table")  # "everything on the table"
+    if parts.location is not None and parts.location[1].names_blocks:
+        # "the red block on the blue block on the green one": a tower or a description; ask
+        moving, _ = talk.resolve_blocks(head)
+        base, _ = talk.resolve_blocks(parts.location[1])
+        raise NotUnderstood(
+            "I can't tell which block is the destination here; stack one block per clause.",
+            closest=Goal("place", block=moving[0], target=base[0]).describe(),
+        )
     if parts.source is not None and parts.source.noun in ("bowl", "bin", "drawer"):
         location = ("in", parts.source.noun)
     if head.empty and not head.quantity and set(verbs) & EMPTY_VERBS:

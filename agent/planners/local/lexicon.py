@@ -197,7 +197,22 @@ KNOWN = (
     | IGNORED
     | frozenset(NUMBERS)
     | frozenset(
-        {"and", "or", "except", "but", "by", "alone", "ontable", "beside", "twice", "times", "time"}
+        {
+            "and",
+            "or",
+            "except",
+            "but",
+            "by",
+            "alone",
+            "full",
+            "before",
+            "after",
+            "ontable",
+            "beside",
+            "twice",
+            "times",
+            "time",
+        }
     )
     | frozenset({"too", "there", "inside", "out", "in", "on", "off", "table", "everything"})
     | frozenset({"is", "are", "what", "where", "whatever", "stack", "tower", "block"})

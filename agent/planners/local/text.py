@@ -90,7 +90,13 @@ def edit_distance(a: str, b: str) -> int:
 def split_clauses(words: list[str]) -> list[list[str]]:
     """Cut at punctuation, 'then', and at 'and'/'but' unless they join colours ("red and blue")."""
     clauses: list[list[str]] = [[]]
+    earlier: list[int] = []  # clauses introduced by "after": they happen before the one they follow
     for i, word in enumerate(words):
+        if word in ("before", "after") and clauses[-1]:  # "X before Y", "X after you Y"
+            if word == "after":
+                earlier.append(len(clauses))
+            clauses.append([])
+            continue
         nxt = words[i + 1] if i + 1 < len(words) else ""
         prev = words[i - 1] if i else ""
         joins_colours = prev in COLOURS and (nxt in COLOURS or nxt == "the")
@@ -104,6 +110,9 @@ def split_clauses(words: list[str]) -> list[list[str]]:
             clauses.append([])
             continue
         clauses[-1].append(word)
+    for at in earlier:  # "close the drawer after you put the red block in": put, then close
+        if at < len(clauses):
+            clauses.insert(at - 1, clauses.pop(at))
     return [c for c in clauses if c]
 
 
