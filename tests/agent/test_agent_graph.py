@@ -162,6 +162,77 @@ def test_killed_process_resumes_from_sqlite(tmp_path, judge_server):
     assert ["in", "red_block", "drawer"] in summary["final_scene"]["relations"]
 
 
+def _press_step(seed: int) -> tuple[int, bool]:
+    """How many expert actions into press_button the light changes in scene `seed`, and whether
+    it was on before."""
+    from robot_bridge.sim.experts import expert_actions
+    from robot_bridge.sim.tabletop import TabletopSim
+    from skills.library import SkillCall
+
+    sim = TabletopSim(image_size=16)
+    sim.reset(seed)
+    light = sim.light_on
+    for n, action in enumerate(expert_actions(sim, SkillCall(skill="press_button")), start=1):
+        sim.step(action)
+        if sim.button_presses:
+            sim.close()
+            return n, light
+    raise AssertionError("the expert never pressed the button")
+
+
+def test_killed_after_the_press_mid_skill_the_resumed_report_compares_with_the_skill_start(
+    tmp_path, monkeypatch
+):
+    """`reverie do` is killed (SIGKILL) mid press_button, after the light changed; `reverie
+    resume` replays the embedded robot. press_button succeeds when the light differs from the
+    subtask's start, so the report is right only if the replay restores the skill-start mark:
+    without it the simulator compares the light with itself and reports failure."""
+    judge = OpenAIStandIn({"press the button": [NOT_DONE, DONE]})
+    monkeypatch.setenv("REVERIE_LLM_BASE_URL", judge.base_url)
+    monkeypatch.setenv("REVERIE_LLM_MODEL", "recorded-vlm")
+    press, light_at_start = _press_step(0)
+    env = {**os.environ, "MUJOCO_GL": "egl"}
+    cmd = [sys.executable, "-m", "cli", "do", "press the button", "--executor", "scripted"]
+    proc = subprocess.Popen(
+        [*cmd, "--judge", "vlm"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    runs, applied = tmp_path / "runs", 0
+    deadline = time.monotonic() + 120
+    while applied < press and time.monotonic() < deadline:  # kill it once the light changed
+        logs = list(runs.glob("*/actions.jsonl"))
+        lines = logs[0].read_text().splitlines() if logs else []
+        applied = sum(len(json.loads(line).get("applied", [])) for line in lines if line)
+        assert proc.poll() is None, proc.communicate()[1].decode()
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    run_dir = logs[0].parent
+    assert applied >= press, "the chore was not killed after the press"
+    assert "subtask_done" not in (run_dir / "events.jsonl").read_text()  # killed mid-skill
+    assert json.loads(lines[0]) == {"skill_start": True}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", "resume", run_dir.name, "--json"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        judge.close()
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    changed = summary["final_scene"]["light_on"] != light_at_start
+    assert summary["ground_truth"] == {"success": changed, "per_subtask": [changed]}
+    # the judge said "done" only with the light changed: claim and truth agree
+    assert summary["success_claimed"] and changed
+
+
 @pytest.mark.parametrize(
     "chore, seed",
     [
