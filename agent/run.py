@@ -163,6 +163,7 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
             sim_robot.call(lambda sim: [sim.step(a) for a in before])
             client.sim.mark_skill_start()
             sim_robot.call(lambda sim: [sim.step(a) for a in after])
+            run.log_replayed()
         info = client.info()
         planner = _make_planner(settings.get("planner", "local"))
         config = {"configurable": {"thread_id": run.run_id}}

@@ -60,8 +60,17 @@ class RunDir:
         with open(self.path / "actions.jsonl", "a") as f:
             f.write(json.dumps({"skill_start": True}) + "\n")
 
+    def log_replayed(self) -> None:
+        """An embedded simulator was restored here by replaying the actions before this line."""
+        with open(self.path / "actions.jsonl", "a") as f:
+            f.write(json.dumps({"replayed": True}) + "\n")
+
     def applied_actions(self) -> tuple[list[list[float]], list[list[float]]]:
-        """Every applied action, split at the last skill-start mark: (before, after)."""
+        """Every applied action, split at the last skill-start mark: (before, after).
+
+        A chunk id logged twice by one robot moved it once (the second answer came from its
+        ledger). A robot restored by replay starts with an empty ledger, so a step re-run after
+        a crash executes its chunk id again: after a `replayed` line, ids count afresh."""
         path = self.path / "actions.jsonl"
         if not path.exists():
             return [], []
@@ -70,7 +79,9 @@ class RunDir:
             record = json.loads(line)
             if record.get("skill_start"):
                 mark = len(rows)
-            elif record["chunk_id"] not in seen:  # a replayed chunk moved the robot once
+            elif record.get("replayed"):
+                seen = set()
+            elif record["chunk_id"] not in seen:
                 seen.add(record["chunk_id"])
                 rows += record["applied"]
         return rows[:mark], rows[mark:]

@@ -130,6 +130,48 @@ def test_resumed_embedded_robot_keeps_the_skill_start_for_ground_truth(
     assert summary["ground_truth"] == {"success": True, "per_subtask": [True]}
 
 
+class Crash(RuntimeError):
+    """The agent's process dying at a chosen point (what SIGKILL does, made deterministic)."""
+
+
+def test_a_run_resumed_twice_restores_the_robot_where_it_was(
+    tmp_path, judge_server, monkeypatch, embedded_servers
+):
+    """A crash after a chunk moved the robot but before the graph saved that step: the resumed run
+    does the step again, under the same chunk id, on a new embedded robot (whose ledger is empty,
+    so it moves). A second resume must replay both executions, or the restored robot is not where
+    the robot was when the second crash came, and the ground truth describes another world."""
+    from agent.executors.scripted import ScriptedExecutor
+    from agent.rundir import RunDir
+
+    real_save, saves, at_crash = RunDir.save_frames, [], []
+
+    def save_then_crash(self, serial, real, imagined):
+        real_save(self, serial, real, imagined)
+        saves.append(serial)
+        if len(saves) in (6, 12):  # frames after a chunk: it moved the robot, the step is unsaved
+            at_crash.append(embedded_servers[-1].core.robot.scene())
+            raise Crash("killed")
+
+    real_propose, restored = ScriptedExecutor.propose, []
+
+    def propose(self, *args, **kwargs):
+        if len(at_crash) == 2 and not restored:  # the first proposal after the second resume
+            restored.append(self.sim_robot.scene())
+        return real_propose(self, *args, **kwargs)
+
+    monkeypatch.setattr(RunDir, "save_frames", save_then_crash)
+    monkeypatch.setattr(ScriptedExecutor, "propose", propose)
+    with pytest.raises(Crash):
+        do_chore(CHORE, executor="scripted", seed=0, judge="vlm", runs=tmp_path)
+    run_id = next(tmp_path.glob("*/run.json")).parent.name
+    with pytest.raises(Crash):
+        resume_chore(run_id, runs=tmp_path)
+    summary = resume_chore(run_id, runs=tmp_path)
+    assert restored[0] == at_crash[1]
+    assert summary["success_claimed"] and summary["ground_truth"]["success"]
+
+
 def test_killed_process_resumes_from_sqlite(tmp_path, judge_server):
     env = {**os.environ, "MUJOCO_GL": "egl"}
     cmd = [sys.executable, "-m", "cli", "do", CHORE, "--executor", "scripted", "--judge", "vlm"]
