@@ -59,7 +59,7 @@ class WorldModelSkillExecutor:
         self,
         seed: int = 0,
         rollouts: int = 4,
-        max_chunks: int = 16,
+        max_chunks: int | None = None,
         confirmations: int = 2,
         imaginer=None,
         grasp_guard: bool = True,
@@ -76,7 +76,9 @@ class WorldModelSkillExecutor:
         self.name = self.executor.name
         self.use_effects = use_effects  # gate the judge with the perceived effects
         self.judge = LocalJudge(judge_path) if judge_path else LocalJudge()
-        self.max_chunks = max_chunks
+        # By default as many chunks as fit in the step budget every executor gets (MAX_STEPS):
+        # a learned hand that moves at 60% of the expert's pace still has the time to arrive.
+        self.max_chunks = max_chunks or -(-MAX_STEPS // self.executor.chunk)
         self.confirmations = confirmations  # "done" verdicts in a row, as the agent's graph asks
         self.call_seconds: list[float] = []  # imagine + invert + judge, per executor call
         self.claimed = False  # did the judge end the last episode with "done"?
