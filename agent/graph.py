@@ -40,9 +40,13 @@ def act(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
     if state["chunks"] == 0:
         ctx.executor.begin(step)
         if state["attempt"] == 1 and state.get("subtask_start") is None:
-            if ctx.simulated:
-                ctx.robot.sim.mark_skill_start()  # for the ground-truth report only
-                ctx.run.log_skill_start()  # so a resumed embedded simulator marks it again
+            # For the ground-truth report only. Marked once per subtask: a step re-run after a
+            # crash finds its mark logged (a resumed embedded simulator was marked at that point
+            # of the replay, a separate one kept its mark) and must not move it past the chunk
+            # the crashed run executed.
+            if ctx.simulated and ctx.run.last_skill_start() != serial:
+                ctx.robot.sim.mark_skill_start()
+                ctx.run.log_skill_start(serial)
             first = ctx.robot.observe()
             ctx.run.save_frames(serial, first.image[None], None)
             updates["subtask_start"] = serial

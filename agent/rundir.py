@@ -55,10 +55,17 @@ class RunDir:
         with open(self.path / "actions.jsonl", "a") as f:
             f.write(json.dumps({"chunk_id": chunk_id, "applied": applied.tolist()}) + "\n")
 
-    def log_skill_start(self) -> None:
-        """The simulator's skill-start mark was set here (replayed after a resume)."""
+    def log_skill_start(self, serial: int) -> None:
+        """The simulator's skill-start mark was set here, before chunk `serial` (replayed after
+        a resume)."""
         with open(self.path / "actions.jsonl", "a") as f:
-            f.write(json.dumps({"skill_start": True}) + "\n")
+            f.write(json.dumps({"skill_start": True, "serial": serial}) + "\n")
+
+    def last_skill_start(self) -> int | None:
+        """The chunk serial of the last skill-start mark (None: none, or logged without one)."""
+        path = self.path / "actions.jsonl"
+        marks = [r for r in _records(path) if r.get("skill_start")] if path.exists() else []
+        return marks[-1].get("serial") if marks else None
 
     def log_replayed(self) -> None:
         """An embedded simulator was restored here by replaying the actions before this line."""
@@ -75,8 +82,7 @@ class RunDir:
         if not path.exists():
             return [], []
         rows, seen, mark = [], set(), 0
-        for line in path.read_text().splitlines():
-            record = json.loads(line)
+        for record in _records(path):
             if record.get("skill_start"):
                 mark = len(rows)
             elif record.get("replayed"):
@@ -103,3 +109,7 @@ class RunDir:
 
     def close(self) -> None:
         self._events.close()
+
+
+def _records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]

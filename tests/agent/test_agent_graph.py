@@ -172,6 +172,44 @@ def test_a_run_resumed_twice_restores_the_robot_where_it_was(
     assert summary["success_claimed"] and summary["ground_truth"]["success"]
 
 
+def test_a_step_re_run_after_a_crash_keeps_the_skill_start_where_the_skill_began(
+    tmp_path, monkeypatch, embedded_servers
+):
+    """A crash after the subtask's first chunk moved the robot, before the step was saved: the
+    re-run step must not mark the skill's start again after that chunk (the report would then
+    compare with a scene the skill had already changed)."""
+    from agent.rundir import RunDir
+    from robot_bridge.server import SimControlServicer
+
+    real_mark, marks = SimControlServicer.MarkSkillStart, []
+
+    def mark(self, request, context):
+        marks.append(self.robot.scene())
+        return real_mark(self, request, context)
+
+    real_save, saves = RunDir.save_frames, []
+
+    def save_then_crash(self, serial, real, imagined):
+        real_save(self, serial, real, imagined)
+        saves.append(serial)
+        if len(saves) == 2:  # the frame after the subtask's first chunk
+            raise Crash("killed")
+
+    judge = OpenAIStandIn({"press the button": [DONE]})
+    monkeypatch.setenv("REVERIE_LLM_BASE_URL", judge.base_url)
+    monkeypatch.setenv("REVERIE_LLM_MODEL", "recorded-vlm")
+    monkeypatch.setattr(SimControlServicer, "MarkSkillStart", mark)
+    monkeypatch.setattr(RunDir, "save_frames", save_then_crash)
+    try:
+        with pytest.raises(Crash):
+            do_chore("press the button", executor="scripted", seed=0, judge="vlm", runs=tmp_path)
+        summary = resume_chore(next(tmp_path.glob("*/run.json")).parent.name, runs=tmp_path)
+    finally:
+        judge.close()
+    assert len(marks) == 2 and marks[1] == marks[0]  # the replay's mark, at the skill's start
+    assert summary["ground_truth"] == {"success": True, "per_subtask": [True]}
+
+
 def test_killed_process_resumes_from_sqlite(tmp_path, judge_server):
     env = {**os.environ, "MUJOCO_GL": "egl"}
     cmd = [sys.executable, "-m", "cli", "do", CHORE, "--executor", "scripted", "--judge", "vlm"]
@@ -255,7 +293,7 @@ def test_killed_after_the_press_mid_skill_the_resumed_report_compares_with_the_s
     run_dir = logs[0].parent
     assert applied >= press, "the chore was not killed after the press"
     assert "subtask_done" not in (run_dir / "events.jsonl").read_text()  # killed mid-skill
-    assert json.loads(lines[0]) == {"skill_start": True}
+    assert json.loads(lines[0])["skill_start"]
     try:
         done = subprocess.run(
             [sys.executable, "-m", "cli", "resume", run_dir.name, "--json"],
