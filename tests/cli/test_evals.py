@@ -39,12 +39,14 @@ def test_eval_chores_reports_json_and_refuses_bad_input(tmp_path):
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["suite"] == "one" and report["overall"]["success_rate"] == 1.0
+    assert report["settings"]["position_noise"] == 0.003  # perception is noisy unless told
     assert (tmp_path / "eval" / "one.scripted.json").exists()
     for args, message in [
         ([tmp_path / "missing.json"], "no such suite file"),
         ([suite, "--executor", "telepathy"], "valid: worldmodel, policy, scripted"),
         ([suite, "--replans", "-1"], "--replans must be >= 0"),
         ([suite, "--rollouts", "0"], "--rollouts must be between 1 and 64; got 0"),
+        ([suite, "--position-noise", "inf"], "--position-noise must be a standard deviation"),
     ]:
         bad = reverie("eval", "chores", *args)
         assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
