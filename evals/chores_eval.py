@@ -112,7 +112,7 @@ def eval_chores(
 ) -> dict:
     """Run every (chore, seed) of the suite not already in `out` (same suite and settings),
     saving the report after each; return the report. `settings`: executor, rollouts,
-    max_replans, planner, judge (as `do_chore` takes them)."""
+    max_replans, planner, judge and optionally position_noise (as `do_chore` takes them)."""
     from agent.planners.base import PlanningError
     from agent.run import do_chore
 
