@@ -21,6 +21,10 @@ def datagen(
     seed: Annotated[int, typer.Option(help="Base seed; every episode is deterministic in it.")] = 0,
     image_size: Annotated[int, typer.Option(help="Camera frame size in pixels.")] = 64,
     failure_fraction: Annotated[float, typer.Option(help="Share of deliberate failures.")] = 0.3,
+    random_starts: Annotated[
+        float,
+        typer.Option(help="Share of episodes whose hand starts at a random point above the table."),
+    ] = 0.5,
     test_episodes: Annotated[
         int | None, typer.Option(help="Seen-composition test episodes [episodes/10].")
     ] = None,
@@ -46,6 +50,7 @@ def datagen(
             seed=seed,
             image_size=image_size,
             failure_fraction=failure_fraction,
+            random_starts=random_starts,
             test_episodes=test_episodes,
             holdout_episodes=holdout_episodes,
             **extra,

@@ -99,8 +99,16 @@ class TabletopSim:
         self._button_down = False
 
     # ----------------------------------------------------------------------------- lifecycle
-    def reset(self, seed: int) -> Observation:
-        """Put the scene of `seed` on the table and the hand at home, open."""
+    def reset(self, seed: int, hand: tuple[float, float, float] | None = None) -> Observation:
+        """Put the scene of `seed` on the table and the hand at home (or at `hand`, metres, in
+        the hand's reach: where a previous skill left it), open."""
+        if hand is not None and not all(
+            lo <= v <= hi for v, lo, hi in zip(hand, L.EE_LOW, L.EE_HIGH, strict=True)
+        ):
+            raise ValueError(
+                f"hand start {tuple(hand)} is out of the hand's reach: each coordinate must lie "
+                f"between {L.EE_LOW} and {L.EE_HIGH} (metres)"
+            )
         lay = sample_layout(seed)
         m, d = self.model, self.data
         mujoco.mj_resetData(m, d)
@@ -117,9 +125,11 @@ class TabletopSim:
             else:
                 d.qpos[adr : adr + 3] = (L.PARKING[0] + 0.2 * i, L.PARKING[1], L.PARKING[2])
         d.qpos[self._qadr["drawer_slide"]] = L.DRAWER_TRAVEL if lay.drawer_open else 0.0
-        d.qpos[self._hand_qadr] = 0.0  # the hand body sits at EE_HOME when its joints are zero
-        self._target = np.array(L.EE_HOME)
-        d.ctrl[:3] = 0.0
+        # the hand body sits at EE_HOME when its joints are zero
+        start = np.array(L.EE_HOME if hand is None else hand, dtype=np.float64)
+        d.qpos[self._hand_qadr] = start - np.array(L.EE_HOME)
+        self._target = start
+        d.ctrl[:3] = start - np.array(L.EE_HOME)
         d.ctrl[3:5] = (-L.FINGER_OPEN, L.FINGER_OPEN)
         d.qpos[self._finger_qadr] = (-L.FINGER_OPEN, L.FINGER_OPEN)
         self.layout = lay

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from evals.skills_eval import eval_skills
 from robot_bridge.sim.captions import Captioner
@@ -59,3 +60,12 @@ def test_a_block_just_in_front_of_the_open_drawer_handle_is_grasped(sim):
     assert is_success(call, sim.scene(), start)
     sim.reset(0)  # elsewhere the approach stays fully open
     assert _approach_grip(sim, sim.scene().blocks()[0]) == -1.0
+
+
+def test_the_hand_can_start_anywhere_in_reach_and_nowhere_else(sim):
+    sim.reset(4, hand=(0.2, 0.1, 0.18))
+    assert np.allclose(sim.ee_pos(), (0.2, 0.1, 0.18), atol=0.005)
+    sim.step(np.zeros(4))
+    assert np.allclose(sim.ee_pos(), (0.2, 0.1, 0.18), atol=0.005)  # it stays there
+    with pytest.raises(ValueError, match="out of the hand's reach"):
+        sim.reset(4, hand=(0.5, 0.1, 0.18))

@@ -140,3 +140,45 @@ def test_corrupt_files_are_named(tmp_path):
     marker.write_text("{broken")
     with pytest.raises(fmt.DatasetError, match=str(marker)):
         run_datagen(_config(tmp_path, episodes=2, test_episodes=0, holdout_episodes=0))
+
+
+def test_random_starts_leave_the_other_episodes_as_they_were():
+    from robot_bridge.sim.tabletop import TabletopSim
+    from worldmodel.data.episodes import plan_episode
+
+    sim, holdout = TabletopSim(image_size=32), load_holdout()
+    plain = [plan_episode(sim, i, "train", 3, holdout, 0.3) for i in range(12)]
+    mixed = [plan_episode(sim, i, "train", 3, holdout, 0.3, random_starts=0.5) for i in range(12)]
+    sim.close()
+    assert all(p.start_hand is None for p in plain)
+    moved = [m for m in mixed if m.start_hand is not None]
+    assert 0 < len(moved) < 12
+    for p, m in zip(plain, mixed, strict=True):  # same scene, skill and failure either way
+        assert (p.scene_seed, p.call, p.failure_mode) == (m.scene_seed, m.call, m.failure_mode)
+
+
+def test_random_starts_are_part_of_what_a_resume_checks(tmp_path):
+    kw = dict(episodes=1, test_episodes=0, holdout_episodes=0)
+    run_datagen(_config(tmp_path, **kw))
+    with pytest.raises(ValueError, match="random_starts"):
+        run_datagen(_config(tmp_path, random_starts=0.5, **kw))
+
+
+def test_experts_succeed_from_random_hand_starts():
+    """Datagen's random starts (where a previous skill of a chore may leave the hand): every
+    expert still does its skill from anywhere in the start box."""
+    from robot_bridge.sim.tabletop import TabletopSim
+    from worldmodel.data.episodes import START_HIGH, START_LOW, plan_episode, record_episode
+
+    sim, holdout, done = TabletopSim(image_size=32), load_holdout(), 0
+    for index in range(10):  # two of each skill kind
+        plan = plan_episode(sim, index, "train", 11, holdout, 0.0, random_starts=1.0)
+        assert plan.start_hand is not None
+        assert all(
+            lo <= v <= hi for v, lo, hi in zip(plan.start_hand, START_LOW, START_HIGH, strict=True)
+        )
+        record = record_episode(sim, plan)
+        assert np.allclose(record.states[0, :3], plan.start_hand, atol=0.005)
+        done += record.success
+    sim.close()
+    assert done == 10

@@ -31,6 +31,7 @@ class DatagenConfig(BaseModel):
     seed: int = 0
     image_size: int = Field(default=64, ge=16, le=512)
     failure_fraction: float = Field(default=0.3, ge=0.0, le=1.0)
+    random_starts: float = Field(default=0.0, ge=0.0, le=1.0)
     test_episodes: int | None = Field(default=None, ge=0)
     holdout_episodes: int | None = Field(default=None, ge=0)
     holdout_config: Path = DEFAULT_HOLDOUT
@@ -49,6 +50,8 @@ class DatagenConfig(BaseModel):
             "seed": self.seed,
             "image_size": self.image_size,
             "failure_fraction": self.failure_fraction,
+            # only when used, so datasets recorded before the option resume as they were
+            **({"random_starts": self.random_starts} if self.random_starts else {}),
             "held_out": load_holdout(self.holdout_config).model_dump()["held_out"],
         }
 
@@ -66,9 +69,9 @@ def _init_worker(image_size: int, holdout_path: str) -> None:
     _HOLDOUT = load_holdout(holdout_path)
 
 
-def _record_one(job: tuple[str, str, int, int, float]) -> tuple[str, int, bool]:
-    root, split, index, seed, failure_fraction = job
-    plan = plan_episode(_SIM, index, split, seed, _HOLDOUT, failure_fraction)
+def _record_one(job: tuple[str, str, int, int, float, float]) -> tuple[str, int, bool]:
+    root, split, index, seed, failure_fraction, random_starts = job
+    plan = plan_episode(_SIM, index, split, seed, _HOLDOUT, failure_fraction, random_starts)
     record = record_episode(_SIM, plan)
     _write_staged(Path(root), record)
     return split, index, record.success
@@ -92,6 +95,7 @@ def _write_staged(root: Path, record) -> None:
         "executed": plan.executed.model_dump() if plan.executed else None,
         "failure_mode": plan.failure_mode,
         "scene_seed": plan.scene_seed,
+        "start_hand": plan.start_hand,
         "success": record.success,
         "captions": [c.model_dump() for c in record.captions],
         "video_info": fmt.video_info(video),
@@ -156,7 +160,7 @@ def run_datagen(
         done = completed(root) if root.exists() else set()
         already += len(done & set(range(count)))
         jobs += [
-            (str(root), split, i, cfg.seed, cfg.failure_fraction)
+            (str(root), split, i, cfg.seed, cfg.failure_fraction, cfg.random_starts)
             for i in range(count)
             if i not in done
         ]

@@ -38,6 +38,7 @@ class EpisodePlan:
     failure_mode: str | None = None
     executed: SkillCall | None = None  # what the robot actually attempts (wrong_target)
     noise_seed: int = 0
+    start_hand: tuple[float, float, float] | None = None  # None: the hand starts at home
 
 
 @dataclass
@@ -57,8 +58,11 @@ def plan_episode(
     base_seed: int,
     holdout: HoldoutConfig,
     failure_fraction: float,
+    random_starts: float = 0.0,
 ) -> EpisodePlan:
-    """Deterministic in (base_seed, split, index): the same episode on any worker, any run."""
+    """Deterministic in (base_seed, split, index): the same episode on any worker, any run.
+    `random_starts`: the share of episodes whose hand starts at a random point above the table
+    (drawn from its own generator, so the other episodes are the same as without them)."""
     rng = np.random.default_rng([base_seed, SPLITS.index(split), index])
     kinds = sorted({c.skill for c in holdout.held_out}) if split == "holdout" else SKILL_KINDS
     kind = kinds[index % len(kinds)]
@@ -93,7 +97,23 @@ def plan_episode(
         failure_mode=mode,
         executed=executed,
         noise_seed=int(rng.integers(2**31 - 1)),
+        start_hand=_random_start(base_seed, split, index, random_starts),
     )
+
+
+# Where a random start may put the hand: above the table's reach, clear of the cabinet (10 cm
+# tall) and of the lamp at the back.
+START_LOW, START_HIGH = (-0.28, -0.22, 0.12), (0.28, 0.18, 0.22)
+
+
+def _random_start(base_seed: int, split: str, index: int, share: float):
+    """Why: every expert episode used to begin at the home pose, so the learned executors saw
+    one start and a thin bundle of paths from it; a hand that strayed off them (or a skill that
+    begins where the previous one of a chore ended) met states no episode showed, and stopped."""
+    rng = np.random.default_rng([base_seed, SPLITS.index(split), index, 1])
+    if rng.random() >= share:
+        return None
+    return tuple(float(v) for v in rng.uniform(START_LOW, START_HIGH))
 
 
 def _perturb(sim: TabletopSim, call: SkillCall, actions, rng) -> Iterator[np.ndarray]:
@@ -141,7 +161,7 @@ def record_episode(sim: TabletopSim, plan: EpisodePlan, attempts: int = 3) -> Ep
 
 
 def _run(sim: TabletopSim, plan: EpisodePlan, rng) -> EpisodeRecord:
-    obs = sim.reset(plan.scene_seed)
+    obs = sim.reset(plan.scene_seed, hand=plan.start_hand)
     start = sim.scene()
     captioner = Captioner()
     captioner.update(sim, 0)
