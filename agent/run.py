@@ -227,7 +227,9 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
                 run=run,
                 simulated=info.simulated,
                 judge_every=1000 if settings["executor"] == "scripted" else 1,
-                max_chunks=150 if settings["executor"] == "scripted" else 16,
+                # 150 control steps per attempt for every executor (the skill benchmarks' budget):
+                # the scripted one acts a step per chunk, the learned ones 4
+                max_chunks=150 if settings["executor"] == "scripted" else 38,
                 max_replans=settings.get("max_replans", 1),
                 progress=progress,
             )
