@@ -18,7 +18,9 @@ from agent.context import RunContext
 from agent.graph import ChoreInterrupted, build_graph
 from agent.perception import PerceivedScene
 from agent.planners.local import LocalPlanner
+from agent.robot_fit import check_actions, check_camera, robot_step_size
 from agent.rundir import RUNS, RunDir, new_run_id
+from robot_bridge.robot import RobotInfo
 from robot_bridge.sim.perception import DEFAULT_POSITION_NOISE, check_position_noise
 
 EXECUTORS = ("worldmodel", "policy", "scripted")
@@ -42,7 +44,8 @@ def _start_embedded(seed: int, image_size: int, position_noise: float):
     return robot, server, f"127.0.0.1:{server.port}"
 
 
-def _make_executor(name: str, sim_robot, rollouts: int):
+def _make_executor(name: str, sim_robot, rollouts: int, info: RobotInfo):
+    """The executor `name`, moving the hand by the robot's own step size (`info`, from GetInfo)."""
     if name == "scripted":
         if sim_robot is None:
             raise ValueError(
@@ -55,12 +58,25 @@ def _make_executor(name: str, sim_robot, rollouts: int):
     if name == "worldmodel":
         from agent.executors.worldmodel import WorldModelExecutor
 
-        return WorldModelExecutor(rollouts=rollouts)
+        return WorldModelExecutor(rollouts=rollouts, step_size=robot_step_size(info))
     if name == "policy":
         from agent.executors.policy import PolicyExecutor
 
-        return PolicyExecutor()
+        return PolicyExecutor(step_size=robot_step_size(info))
     raise ValueError(f"unknown executor {name!r}; valid executors: {', '.join(EXECUTORS)}")
+
+
+def _check_robot_fits(info: RobotInfo, settings: dict) -> None:
+    """Refuse, before planning, a robot the chosen executor and judge cannot drive
+    (RobotMismatchError): every executor needs its action names, the learned ones its step size,
+    and they and the local judge the camera their models were trained with."""
+    check_actions(info)
+    if settings["executor"] != "scripted":
+        robot_step_size(info)
+    if settings["executor"] != "scripted" or settings.get("judge", "local") == "local":
+        from worldmodel.checkpoint import shipped_image_size
+
+        check_camera(info, shipped_image_size())
 
 
 JUDGES = ("local", "vlm")
@@ -165,6 +181,7 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
             sim_robot.call(lambda sim: [sim.step(a) for a in after])
             run.log_replayed()
         info = client.info()
+        _check_robot_fits(info, settings)
         planner = _make_planner(settings.get("planner", "local"))
         config = {"configurable": {"thread_id": run.run_id}}
         conn = sqlite3.connect(run.path.parent / "agent.sqlite", check_same_thread=False)
@@ -209,7 +226,7 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
                 state = {**state, "status": "done"}
                 return _summarize(run, state, client, info.simulated)
         # Models load after planning, so a refused chore is refused at once.
-        executor = _make_executor(settings["executor"], sim_robot, settings["rollouts"])
+        executor = _make_executor(settings["executor"], sim_robot, settings["rollouts"], info)
         judge = _make_judge(settings["judge"])
         try:
             control = stack.enter_context(client.control("reverie-agent"))

@@ -149,12 +149,25 @@ def _print_info(data: dict) -> None:
     for name, lo, hi in zip(spec["names"], spec["low"], spec["high"], strict=True):
         table.add_row(name, f"{lo:g}", f"{hi:g}")
     console.print(table)
+    step = spec.get("step_size") or 0
     console.print(
-        f"chunks: up to {spec['max_chunk_steps']} actions; heartbeat timeout: "
-        f"{data['heartbeat_timeout_ms']} ms"
+        f"chunks: up to {spec['max_chunk_steps']} actions; step size: "
+        + (f"{step:g} m per unit action" if step else "not reported")
+        + f"; heartbeat timeout: {data['heartbeat_timeout_ms']} ms"
     )
     for cam in data.get("cameras", []):
-        console.print(f"camera {cam['name']}: {cam['width']}x{cam['height']}x{cam['channels']}")
+        size = f"{cam['width']}x{cam['height']}x{cam['channels']}"
+        if (cal := cam.get("calibration")) is None:
+            console.print(f"camera {cam['name']}: {size}, calibration not reported")
+            continue
+        console.print(
+            f"camera {cam['name']}: {size}, at {_point(cal.get('position', {}))} looking at "
+            f"{_point(cal.get('look_at', {}))}, vertical field of view {cal['fovy_deg']:g} deg"
+        )
+
+
+def _point(v: dict) -> str:
+    return "({:g}, {:g}, {:g})".format(*(v.get(k, 0.0) for k in "xyz"))
 
 
 def _configure_logging(json_lines: bool) -> None:

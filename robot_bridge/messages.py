@@ -9,7 +9,7 @@ import numpy as np
 from robot_bridge._generated.reverie.robot.v1 import robot_bridge_pb2 as pb
 from robot_bridge._generated.reverie.robot.v1 import sim_control_pb2 as sim_pb
 from robot_bridge._generated.reverie.robot.v1 import types_pb2 as types_pb
-from robot_bridge.robot import ActionSpec, CameraSpec, Observation, RobotInfo
+from robot_bridge.robot import ActionSpec, CameraCalibration, CameraSpec, Observation, RobotInfo
 from skills.scene import GripperState, ObjectState, Scene
 
 API_VERSION = "reverie.robot.v1"
@@ -119,11 +119,9 @@ def info_to_proto(info: RobotInfo, heartbeat_timeout_s: float) -> pb.RobotInfo:
             high=spec.high,
             control_hz=spec.control_hz,
             max_chunk_steps=spec.max_chunk_steps,
+            step_size=spec.step_size,
         ),
-        cameras=[
-            types_pb.CameraSpec(name=c.name, height=c.height, width=c.width, channels=c.channels)
-            for c in info.cameras
-        ],
+        cameras=[camera_to_proto(c) for c in info.cameras],
         heartbeat_timeout_ms=round(heartbeat_timeout_s * 1000),
         api_version=API_VERSION,
     )
@@ -140,10 +138,37 @@ def info_from_proto(msg: pb.RobotInfo) -> RobotInfo:
             high=tuple(spec.high),
             control_hz=spec.control_hz,
             max_chunk_steps=spec.max_chunk_steps,
+            step_size=spec.step_size,
         ),
-        cameras=tuple(CameraSpec(c.name, c.height, c.width, c.channels) for c in msg.cameras),
+        cameras=tuple(camera_from_proto(c) for c in msg.cameras),
         simulated=msg.simulated,
     )
+
+
+def camera_to_proto(camera: CameraSpec) -> types_pb.CameraSpec:
+    msg = types_pb.CameraSpec(
+        name=camera.name, height=camera.height, width=camera.width, channels=camera.channels
+    )
+    if (cal := camera.calibration) is not None:
+        msg.calibration.CopyFrom(
+            types_pb.CameraCalibration(
+                position=vec3(cal.position), look_at=vec3(cal.look_at), fovy_deg=cal.fovy_deg
+            )
+        )
+    return msg
+
+
+def camera_from_proto(msg: types_pb.CameraSpec) -> CameraSpec:
+    calibration = None
+    if msg.HasField("calibration"):  # robots that predate calibration leave it unset
+        cal = msg.calibration
+        try:
+            calibration = CameraCalibration(
+                from_vec3(cal.position), from_vec3(cal.look_at), cal.fovy_deg
+            )
+        except ValueError as exc:
+            raise MessageError(f"camera {msg.name!r} has an invalid calibration: {exc}") from exc
+    return CameraSpec(msg.name, msg.height, msg.width, msg.channels, calibration)
 
 
 # --------------------------------------------------------------------------------- scenes

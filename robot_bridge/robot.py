@@ -9,6 +9,7 @@ serves the `SimControl` service.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -20,13 +21,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """Names, limits and rate of the action vector."""
+    """Names, limits, rate and step size of the action vector.
+
+    `step_size`: metres the end-effector target moves for an action value of 1 on each of the
+    first three (dx, dy, dz) dimensions, per control period; 0 when the actions are not
+    end-effector displacements (the robot does not say)."""
 
     names: tuple[str, ...]
     low: tuple[float, ...]
     high: tuple[float, ...]
     control_hz: float
     max_chunk_steps: int = 100
+    step_size: float = 0.0
 
     def __post_init__(self) -> None:
         n = len(self.names)
@@ -39,10 +45,44 @@ class ActionSpec:
             raise ValueError(f"action limits need low <= high; got low={self.low} high={self.high}")
         if not self.control_hz > 0:
             raise ValueError(f"control_hz must be positive; got {self.control_hz}")
+        if not (math.isfinite(self.step_size) and self.step_size >= 0):
+            raise ValueError(
+                f"step_size must be a finite number of metres >= 0 (0: not reported); "
+                f"got {self.step_size}"
+            )
 
     @property
     def dim(self) -> int:
         return len(self.names)
+
+
+Point = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class CameraCalibration:
+    """A fixed pinhole camera in the robot's base frame (metres): it looks from `position`
+    towards `look_at` with image up as close to +z as possible (no roll), square pixels, the
+    principal point at the image centre; `fovy_deg` is the vertical field of view."""
+
+    position: Point
+    look_at: Point
+    fovy_deg: float
+
+    def __post_init__(self) -> None:
+        if not (0 < self.fovy_deg < 180):
+            raise ValueError(f"fovy_deg must lie in (0, 180) degrees; got {self.fovy_deg}")
+        axis = np.subtract(self.look_at, self.position)
+        if not np.all(np.isfinite(axis)) or np.linalg.norm(axis) == 0:
+            raise ValueError(
+                f"look_at must be a finite point other than the camera position; got "
+                f"position={self.position} look_at={self.look_at}"
+            )
+        if np.linalg.norm(axis[:2]) < 1e-9:
+            raise ValueError(
+                "a camera looking straight up or down has no defined image up (+z); got "
+                f"position={self.position} look_at={self.look_at}: move look_at off the vertical"
+            )
 
 
 @dataclass(frozen=True)
@@ -51,6 +91,7 @@ class CameraSpec:
     height: int
     width: int
     channels: int = 3
+    calibration: CameraCalibration | None = None  # None: the robot does not say
 
 
 @dataclass(frozen=True)

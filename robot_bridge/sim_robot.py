@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from robot_bridge.robot import ActionSpec, CameraSpec, Observation, RobotInfo
+from robot_bridge.robot import ActionSpec, CameraCalibration, CameraSpec, Observation, RobotInfo
 from robot_bridge.sim import layout
 from robot_bridge.sim.perception import DEFAULT_POSITION_NOISE, check_position_noise
 from robot_bridge.sim.tabletop import ACTION_NAMES, TabletopSim
@@ -22,6 +22,9 @@ from skills.scene import Scene
 
 T = TypeVar("T")
 HEAD_CAMERA = "head"
+HEAD_CALIBRATION = CameraCalibration(
+    layout.CAMERA_POS, layout.CAMERA_TARGET, layout.CAMERA_FOVY_DEG
+)  # the scene's fixed head camera (scene_xml.py builds it from the same numbers)
 
 
 class SimRobot:
@@ -71,8 +74,11 @@ class SimRobot:
                 low=(-1.0,) * n,
                 high=(1.0,) * n,
                 control_hz=float(layout.CONTROL_HZ),
+                step_size=layout.MAX_STEP,
             ),
-            cameras=(CameraSpec(HEAD_CAMERA, self.image_size, self.image_size, 3),),
+            cameras=(
+                CameraSpec(HEAD_CAMERA, self.image_size, self.image_size, 3, HEAD_CALIBRATION),
+            ),
             simulated=True,
         )
 

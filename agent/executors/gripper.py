@@ -74,7 +74,7 @@ class HandControl:
     proposed gripper commands, guard grasps with the perceived block and proprioception, and
     reopen a hand that closed on nothing."""
 
-    def __init__(self, grasp_guard: bool = True, step_size: float = 0.03) -> None:
+    def __init__(self, grasp_guard: bool, step_size: float) -> None:
         self.grasp_guard, self.step_size = grasp_guard, step_size
         self.closed: bool | None = None  # the latched state (None: read it from the robot)
 

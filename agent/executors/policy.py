@@ -16,7 +16,7 @@ from agent.executors.base import Proposal
 from agent.executors.gripper import HandControl
 from agent.executors.worldmodel import ACTION_LIMIT, DEFAULT_CHUNK, _fit
 from agent.planners.base import PlannedStep
-from robot_bridge.sim.layout import MAX_STEP
+from agent.robot_fit import trained_step_size
 
 
 class PolicyExecutor:
@@ -27,14 +27,14 @@ class PolicyExecutor:
         checkpoint: Path | str | None = None,
         chunk: int = DEFAULT_CHUNK,
         grasp_guard: bool = True,
-        step_size: float = MAX_STEP,
+        step_size: float | None = None,  # the robot's (GetInfo); None: the training data's
     ) -> None:
         from worldmodel.policy.modeling_policy import BehaviourCloningPolicy
 
         self.policy = BehaviourCloningPolicy.from_pretrained(checkpoint)
         self.chunk = min(chunk, self.policy.config.chunk)
         self.image_size = self.policy.config.image_size
-        self.hand = HandControl(grasp_guard, step_size)
+        self.hand = HandControl(grasp_guard, step_size or trained_step_size())
         self._history: list[np.ndarray] = []
         self._goals = None
 

@@ -14,7 +14,7 @@ import numpy as np
 from agent.executors.base import Proposal
 from agent.executors.gripper import HandControl
 from agent.planners.base import PlannedStep
-from robot_bridge.sim.layout import MAX_STEP  # metres per unit action; the bridge does not say
+from agent.robot_fit import trained_step_size
 
 ACTION_LIMIT = 1.0
 LIMIT_SLACK = 0.25  # IDM outputs a little past the limits are noise; far past them, nonsense
@@ -58,7 +58,7 @@ class WorldModelExecutor:
         seed: int = 0,
         image_size: int | None = None,
         grasp_guard: bool = True,
-        step_size: float = MAX_STEP,
+        step_size: float | None = None,  # the robot's (GetInfo); None: the training data's
     ) -> None:
         if imaginer is None:
             from worldmodel.imagine import Imaginer
@@ -74,7 +74,7 @@ class WorldModelExecutor:
         # frames are resized to what the models were trained on (64 px for the shipped ones)
         self.seed = seed
         self.image_size = image_size or getattr(imaginer, "image_size", 64)
-        self.hand = HandControl(grasp_guard, step_size)
+        self.hand = HandControl(grasp_guard, step_size or trained_step_size())
         self._history: list[np.ndarray] = []
         self._planned: np.ndarray | None = None  # the previous chunk's actions beyond its first k
         self._goals = None  # where the subtask's objects were perceived when it began

@@ -25,12 +25,17 @@ def test_info_json(server):
     assert data["action_spec"]["names"] == ["dx", "dy", "dz", "gripper"]
     assert data["action_spec"]["control_hz"] == 10.0
     assert data["cameras"][0]["name"] == "head"
+    assert data["action_spec"]["step_size"] == 0.03
+    assert data["cameras"][0]["calibration"]["fovy_deg"] == 50.0
 
 
 def test_info_human_readable(server):
     result = runner.invoke(bridge_app, ["info", server.address])
     assert result.exit_code == 0, result.output
     assert "sim-tabletop" in result.stdout and "gripper" in result.stdout
+    text = " ".join(result.stdout.split())  # rich wraps long lines
+    assert "step size: 0.03 m per unit action" in text
+    assert "at (0, -0.6, 0.62) looking at (0, 0.05, 0), vertical field of view 50 deg" in text
 
 
 def test_serve_refuses_a_bad_position_noise():

@@ -17,7 +17,8 @@ from robot_bridge.client import (
     RobotStoppedError,
     RobotUnavailableError,
 )
-from robot_bridge.robot import CameraSpec
+from robot_bridge.robot import ActionSpec, CameraCalibration, CameraSpec
+from robot_bridge.sim import layout as L
 from robot_bridge.sim.experts import expert_actions
 from robot_bridge.sim_robot import SimRobot
 from robot_bridge.testing import CountingRobot, NullRobot, start_server
@@ -33,8 +34,45 @@ def test_info_describes_actions_and_cameras(client):
     assert info.action_spec.names == ("dx", "dy", "dz", "gripper")
     assert info.action_spec.low == (-1.0,) * 4 and info.action_spec.high == (1.0,) * 4
     assert info.action_spec.control_hz == 10.0
-    assert info.cameras == (CameraSpec("head", 64, 64, 3),)
-    assert client.info_proto().heartbeat_timeout_ms == 300
+    assert info.action_spec.step_size == pytest.approx(L.MAX_STEP)  # what the simulator moves
+    head = CameraCalibration(L.CAMERA_POS, L.CAMERA_TARGET, L.CAMERA_FOVY_DEG)
+    assert info.cameras == (CameraSpec("head", 64, 64, 3, head),)
+    msg = client.info_proto()
+    assert msg.heartbeat_timeout_ms == 300
+    assert msg.cameras[0].calibration.fovy_deg == L.CAMERA_FOVY_DEG  # on the wire, typed
+
+
+def test_the_step_size_is_what_an_action_of_one_moves_the_hand(client):
+    step = client.info().action_spec.step_size
+    client.sim.reset(seed=3)
+    start = client.observe().ee_pos
+    with client.control("probe") as ctl:
+        ctl.execute_chunk([[1.0, 0.0, 0.0, -1.0]] * 3)
+    moved = client.observe().ee_pos - start
+    assert moved[0] == pytest.approx(3 * step, abs=0.01) and abs(moved[1]) < 0.01
+
+
+def test_a_robot_that_predates_step_size_and_calibration_reports_them_unset():
+    """Old robots leave the new fields unset; clients read 0 (not reported) and None."""
+    server = start_server(NullRobot())
+    try:
+        with RobotClient(server.address) as client:
+            info, msg = client.info(), client.info_proto()
+        assert info.action_spec.step_size == 0.0 and info.cameras[0].calibration is None
+        assert not msg.cameras[0].HasField("calibration")
+    finally:
+        server.stop(grace=0)
+
+
+def test_invalid_calibrations_are_refused_with_what_is_valid():
+    with pytest.raises(ValueError, match=r"fovy_deg must lie in \(0, 180\)"):
+        CameraCalibration((0, 0, 1), (0, 1, 0), 0.0)
+    with pytest.raises(ValueError, match="other than the camera position"):
+        CameraCalibration((0, 0, 1), (0, 0, 1), 50.0)
+    with pytest.raises(ValueError, match="straight up or down"):
+        CameraCalibration((0, 0, 1), (0, 0, 0), 50.0)
+    with pytest.raises(ValueError, match="step_size must be a finite number"):
+        ActionSpec(("dx",), (-1.0,), (1.0,), control_hz=10.0, step_size=-0.1)
 
 
 def test_observation_round_trip_is_exact(client, robot):

@@ -76,7 +76,8 @@ class RobotBridgeServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetInfo(self, request, context):
-        """What the robot is: id, action spec (names, limits, control rate), cameras.
+        """What the robot is: id, action spec (names, limits, step size, control rate), cameras (size
+        and calibration).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

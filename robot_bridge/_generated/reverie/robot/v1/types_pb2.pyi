@@ -79,27 +79,41 @@ class Action(_message.Message):
     def __init__(self, values: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class ActionSpec(_message.Message):
-    __slots__ = ("names", "low", "high", "control_hz", "max_chunk_steps")
+    __slots__ = ("names", "low", "high", "control_hz", "max_chunk_steps", "step_size")
     NAMES_FIELD_NUMBER: _ClassVar[int]
     LOW_FIELD_NUMBER: _ClassVar[int]
     HIGH_FIELD_NUMBER: _ClassVar[int]
     CONTROL_HZ_FIELD_NUMBER: _ClassVar[int]
     MAX_CHUNK_STEPS_FIELD_NUMBER: _ClassVar[int]
+    STEP_SIZE_FIELD_NUMBER: _ClassVar[int]
     names: _containers.RepeatedScalarFieldContainer[str]
     low: _containers.RepeatedScalarFieldContainer[float]
     high: _containers.RepeatedScalarFieldContainer[float]
     control_hz: float
     max_chunk_steps: int
-    def __init__(self, names: _Optional[_Iterable[str]] = ..., low: _Optional[_Iterable[float]] = ..., high: _Optional[_Iterable[float]] = ..., control_hz: _Optional[float] = ..., max_chunk_steps: _Optional[int] = ...) -> None: ...
+    step_size: float
+    def __init__(self, names: _Optional[_Iterable[str]] = ..., low: _Optional[_Iterable[float]] = ..., high: _Optional[_Iterable[float]] = ..., control_hz: _Optional[float] = ..., max_chunk_steps: _Optional[int] = ..., step_size: _Optional[float] = ...) -> None: ...
 
 class CameraSpec(_message.Message):
-    __slots__ = ("name", "height", "width", "channels")
+    __slots__ = ("name", "height", "width", "channels", "calibration")
     NAME_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_FIELD_NUMBER: _ClassVar[int]
     name: str
     height: int
     width: int
     channels: int
-    def __init__(self, name: _Optional[str] = ..., height: _Optional[int] = ..., width: _Optional[int] = ..., channels: _Optional[int] = ...) -> None: ...
+    calibration: CameraCalibration
+    def __init__(self, name: _Optional[str] = ..., height: _Optional[int] = ..., width: _Optional[int] = ..., channels: _Optional[int] = ..., calibration: _Optional[_Union[CameraCalibration, _Mapping]] = ...) -> None: ...
+
+class CameraCalibration(_message.Message):
+    __slots__ = ("position", "look_at", "fovy_deg")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    LOOK_AT_FIELD_NUMBER: _ClassVar[int]
+    FOVY_DEG_FIELD_NUMBER: _ClassVar[int]
+    position: Vec3
+    look_at: Vec3
+    fovy_deg: float
+    def __init__(self, position: _Optional[_Union[Vec3, _Mapping]] = ..., look_at: _Optional[_Union[Vec3, _Mapping]] = ..., fovy_deg: _Optional[float] = ...) -> None: ...
