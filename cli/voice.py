@@ -1,12 +1,14 @@
 """`reverie transcribe` and `reverie listen`: a chore heard from a recording or the microphone.
 
 Exit codes: 0 done; 1 the chore was attempted but not done; 2 bad input (audio, settings, a
-chore the planner refuses); 3 the robot was lost; 4 heard nothing (silence or noise only).
+chore the planner refuses); 3 the robot was lost; 4 heard nothing (silence or noise only); 5 the
+heard chore was not confirmed (--mic), so the robot did not move.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -131,10 +133,19 @@ def listen(
     backend: BackendOption = None,
     max_seconds: MaxSecondsOption = None,
     no_bias: NoBiasFlag = False,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="With --mic, move the robot without asking first."),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Hear a chore (recording or microphone), say what was heard, then plan it or do it."""
+    """Hear a chore (recording or microphone), say what was heard, then plan it or do it.
+
+    A word outside the robot's vocabulary is read as the known word that sounds most like it
+    ("ramp" -> "lamp"), and the correction is echoed. With --mic the robot moves only after you
+    confirm the chore (--yes skips the question)."""
     from agent.planners.base import PlanningError
+    from agent.voice.hearing import correct_transcript
     from agent.voice.transcriber import HeardNothingError
     from robot_bridge.client import BridgeError
 
@@ -156,18 +167,28 @@ def listen(
     except _voice_errors() as exc:
         fail(str(exc))
     heard_at = time.perf_counter()
+    heard = correct_transcript(transcript.text, objects)
     say(f'heard: "{transcript.text}"')
+    if heard.corrections:
+        say(f'understood: "{heard.text}" ({heard.echo()})')
+    heard_json = {
+        **transcript.to_json(),
+        "understood": heard.text,
+        "corrections": [c.to_json() for c in heard.corrections],
+    }
     try:
         if plan_only:
-            result = _plan(transcript.text, seed, observation)
-            result["transcript"] = transcript.to_json()
+            result = _plan(heard.text, seed, observation)
+            result["transcript"] = heard_json
             result["latency_to_plan_s"] = round(
                 transcript.latency_s + time.perf_counter() - heard_at, 3
             )
         else:
+            if mic and not yes:
+                _confirm(heard.text, say)
             progress = (lambda m: None) if as_json else (lambda m: typer.echo(m, err=True))
-            result = _do(transcript.text, robot, executor, rollouts, seed, planner, judge, progress)
-            result["transcript"] = transcript.to_json()
+            result = _do(heard.text, robot, executor, rollouts, seed, planner, judge, progress)
+            result["transcript"] = heard_json
     except PlanningError as exc:
         fail(str(exc))
     if as_json:
@@ -178,6 +199,19 @@ def listen(
         print_summary(result)
     if not plan_only and not result["success_claimed"]:
         raise typer.Exit(1)
+
+
+def _confirm(chore: str, say) -> None:
+    """Ask before the robot moves; only 'y' or 'yes' goes on."""
+    say(f'do "{chore}"? [y/N] ')
+    answer = sys.stdin.readline()
+    if not answer:
+        fail(
+            "--mic asks before the robot moves, but there is no one to answer (standard input "
+            "is closed); answer y at the prompt, or pass --yes to skip the question"
+        )
+    if answer.strip().lower() not in ("y", "yes"):
+        fail("not confirmed: the robot did not move (answer y or yes to go ahead)", code=5)
 
 
 def _hear(transcriber, audio: Path | None, objects, say):

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from agent.planners.local.lexicon import PHRASES, WORDS
 from skills.library import SKILLS
-from skills.vocabulary import ALL_OBJECTS, spoken
+from skills.vocabulary import ALL_OBJECTS, BLOCKS, FIXTURES, RECEPTACLES, spoken
 
 # Chore-shaped sentences: the connectives and quantifiers of multi-step chores ("then", "it",
 # "all the blocks", "everything") that skill templates lack. Each names a different receptacle and
@@ -52,9 +53,45 @@ def skill_sentences() -> list[str]:
     return sentences
 
 
+def other_names() -> dict[str, list[str]]:
+    """The planner's other names for each kind of object (its lexicon), each word said once:
+    {"block": ["cube", ...], "bin": ["trash can", ..., "bucket", ...], "light": ["bulb"]}.
+
+    Phrases come first and a name whose words were all said already is left out ("garbage bin"
+    after "garbage can"), so that every word fits in Whisper's prompt.
+    """
+    kinds = ["block", *RECEPTACLES, *FIXTURES]
+    names: dict[str, list[str]] = {kind: [] for kind in kinds}
+    said = set(kinds)
+    phrases = [(p, k) for p, k in PHRASES.items() if " " in p]
+    singles = [(w, k) for w, k in WORDS.items() if w.isalpha() and w != k]
+    for name, kind in [*phrases, *singles]:
+        plural = name.endswith("s") and (name[:-1] in WORDS or name[:-1] in kinds)
+        if kind in names and not plural and not set(name.split()) <= said:
+            names[kind].append(name)
+            said |= set(name.split())
+    return names
+
+
+def synonym_sentences() -> list[str]:
+    """Commands that say every other name the planner accepts ("the red cube in the basket"),
+    so that a user who says "lamp" or "dish" is heard saying it."""
+    names = other_names()
+    colours = [spoken(b).split()[0] for b in BLOCKS]
+    places = [n for kind in RECEPTACLES for n in names[kind]]
+    blocks = [f"the {colours[i % len(colours)]} {n}" for i, n in enumerate(names["block"])]
+    fixtures = [n for kind in FIXTURES for n in names[kind]]
+    return [
+        f"Could you put {', '.join(blocks[:-1])} and {blocks[-1]} in the {places[0]}, please?",
+        f"Then put it in the {', '.join(places[1:-1])} or {places[-1]}.",
+        f"Then switch on the {', '.join(fixtures[:-1])} or {fixtures[-1]}.",
+    ]
+
+
 def biasing_prompt() -> str:
-    """Example commands covering the whole skill vocabulary (fits Whisper's 223-token prompt)."""
-    return " ".join([*skill_sentences(), *CHORE_EXAMPLES])
+    """Example commands covering the whole skill vocabulary and the planner's other names for
+    things (fits Whisper's 223-token prompt)."""
+    return " ".join([*skill_sentences(), *synonym_sentences(), *CHORE_EXAMPLES])
 
 
 def scene_hotwords(objects: Iterable[str]) -> str:
