@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ from agent.rundir import RUNS, RunDir, new_run_id
 from robot_bridge.robot import RobotInfo
 from robot_bridge.sim.perception import DEFAULT_POSITION_NOISE, check_position_noise
 
-EXECUTORS = ("worldmodel", "policy", "scripted")
+EXECUTORS = ("worldmodel", "policy", "scripted", "random")
 EMBEDDED_HEARTBEAT_TIMEOUT_S = 2.0
 
 
@@ -44,7 +45,35 @@ def _start_embedded(seed: int, image_size: int, position_noise: float):
     return robot, server, f"127.0.0.1:{server.port}"
 
 
-def _make_executor(name: str, sim_robot, rollouts: int, info: RobotInfo):
+@dataclass
+class EmbeddedRobot:
+    """An embedded simulated robot that outlives one chore: chores passed `on=` it run in turn,
+    each from the scene the last one left (a long-horizon chain, no reset between chores)."""
+
+    seed: int
+    position_noise: float
+    robot: object  # robot_bridge.sim_robot.SimRobot
+    address: str
+    run_ids: list[str] = field(default_factory=list)  # the chores done on it, in order
+
+
+@contextmanager
+def embedded_robot(
+    seed: int = 0, position_noise: float = DEFAULT_POSITION_NOISE
+) -> Iterator[EmbeddedRobot]:
+    """Serve one simulated robot on loopback for several chores; stopped on exit."""
+    from worldmodel.checkpoint import shipped_image_size
+
+    position_noise = check_position_noise(position_noise)
+    robot, server, address = _start_embedded(seed, shipped_image_size(), position_noise)
+    try:
+        yield EmbeddedRobot(seed, position_noise, robot, address)
+    finally:
+        server.stop()
+        robot.close()
+
+
+def _make_executor(name: str, sim_robot, rollouts: int, info: RobotInfo, seed: int = 0):
     """The executor `name`, moving the hand by the robot's own step size (`info`, from GetInfo)."""
     if name == "scripted":
         if sim_robot is None:
@@ -63,6 +92,10 @@ def _make_executor(name: str, sim_robot, rollouts: int, info: RobotInfo):
         from agent.executors.policy import PolicyExecutor
 
         return PolicyExecutor(step_size=robot_step_size(info))
+    if name == "random":
+        from agent.baselines import RandomExecutor
+
+        return RandomExecutor(seed)
     raise ValueError(f"unknown executor {name!r}; valid executors: {', '.join(EXECUTORS)}")
 
 
@@ -126,9 +159,16 @@ def do_chore(
     position_noise: float = DEFAULT_POSITION_NOISE,
     runs: Path = RUNS,
     progress: Callable[[str], None] = lambda message: None,
+    on: EmbeddedRobot | None = None,
 ) -> dict:
     """Plan and do `chore`; returns the summary (also written to the run directory).
-    `position_noise`: the embedded simulator's perception error (metres, std per axis)."""
+    `position_noise`: the embedded simulator's perception error (metres, std per axis).
+    `on`: an embedded robot kept between chores (its seed and noise replace `seed` and
+    `position_noise`); the chore starts from whatever the chores before it left."""
+    if on is not None:
+        if robot is not None:
+            raise ValueError("pass either robot (an address) or on (an embedded robot), not both")
+        seed, position_noise = on.seed, on.position_noise
     position_noise = check_position_noise(position_noise)
     run = RunDir(runs / new_run_id())
     settings = {
@@ -142,8 +182,11 @@ def do_chore(
         "max_replans": max_replans,
         "position_noise": position_noise,
     }
+    if on is not None:  # a resume restores the robot by replaying these runs first
+        settings["after_runs"] = list(on.run_ids)
+        on.run_ids.append(run.run_id)
     run.write_json("run.json", settings)
-    return _drive(run, settings, resume=False, progress=progress)
+    return _drive(run, settings, resume=False, progress=progress, on=on)
 
 
 def resume_chore(
@@ -157,13 +200,15 @@ def resume_chore(
     return _drive(run, run.read_json("run.json"), resume=True, progress=progress)
 
 
-def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
+def _drive(run: RunDir, settings: dict, resume: bool, progress, on=None) -> dict:
     from robot_bridge.client import BridgeError, RobotClient, RobotUnavailableError
 
     with ExitStack() as stack:
         sim_robot = None
         address = settings["robot"]
-        if address is None:
+        if on is not None:
+            sim_robot, address = on.robot, on.address
+        elif address is None:
             from worldmodel.checkpoint import shipped_image_size
 
             # Runs saved before perception was noisy reported exact positions.
@@ -175,6 +220,12 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
             stack.callback(server.stop)
         client = stack.enter_context(RobotClient(address))
         if sim_robot is not None and resume:  # the embedded robot died with its process:
+            for earlier in settings.get("after_runs", []):  # a chain's chores before this one
+                done = RunDir(run.path.parent / earlier)
+                sim_robot.call(
+                    lambda sim, d=done: [sim.step(a) for a in sum(d.applied_actions(), [])]
+                )
+                done.close()
             before, after = run.applied_actions()  # replay what it did, and the skill-start mark
             sim_robot.call(lambda sim: [sim.step(a) for a in before])
             client.sim.mark_skill_start()
@@ -226,7 +277,9 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress) -> dict:
                 state = {**state, "status": "done"}
                 return _summarize(run, state, client, info.simulated)
         # Models load after planning, so a refused chore is refused at once.
-        executor = _make_executor(settings["executor"], sim_robot, settings["rollouts"], info)
+        executor = _make_executor(
+            settings["executor"], sim_robot, settings["rollouts"], info, settings["seed"]
+        )
         judge = _make_judge(settings["judge"])
         try:
             control = stack.enter_context(client.control("reverie-agent"))

@@ -113,40 +113,59 @@ def eval_chores(
     """Run every (chore, seed) of the suite not already in `out` (same suite and settings),
     saving the report after each; return the report. `settings`: executor, rollouts,
     max_replans, planner, judge and optionally position_noise (as `do_chore` takes them)."""
-    from agent.planners.base import PlanningError
-    from agent.run import do_chore
-
-    report = _start_report(suite, settings, out)
+    report = start_report(
+        {"suite": suite.name, "settings": settings, "runs": [], "overall": {}}, out
+    )
     done = {(r["chore"], r["seed"]) for r in report["runs"]}
     for entry, seed in suite.runs():
         if (entry.chore, seed) in done:
             continue
-        started = time.perf_counter()
-        try:
-            summary = do_chore(entry.chore, seed=seed, runs=runs, **settings)
-        except PlanningError as exc:  # the chore does not fit this seed's scene: a refusal
-            row = {"chore": entry.chore, "seed": seed, "refused": str(exc).splitlines()[0]}
-        else:
-            row = _score(entry, seed, summary, time.perf_counter() - started)
+        row, _ = run_chore(entry, seed, settings, runs)
         report["runs"].append(row)
         report["overall"] = _overall(report["runs"])
-        atomic_write_text(out, json.dumps(report, indent=2) + "\n")
+        save_report(report, out)
         on_run(row)
     return report
 
 
-def _start_report(suite: ChoreSuite, settings: dict, out: Path) -> dict:
-    fresh = {"suite": suite.name, "settings": settings, "runs": [], "overall": {}}
+def run_chore(
+    entry: SuiteEntry, seed: int, settings: dict, runs: Path, on=None
+) -> tuple[dict, dict | None]:
+    """Do one chore through the agent (on the embedded robot `on` when given, else on a fresh
+    one at `seed`) and score it: (report row, the agent's summary; None when refused).
+    `entry`: anything with `chore` and `expect` (a chain's chore too)."""
+    from agent.planners.base import PlanningError
+    from agent.run import do_chore
+
+    started = time.perf_counter()
+    try:
+        summary = do_chore(entry.chore, seed=seed, runs=runs, on=on, **settings)
+    except PlanningError as exc:  # the chore does not fit this scene: a refusal
+        return {"chore": entry.chore, "seed": seed, "refused": str(exc).splitlines()[0]}, None
+    return _score(entry, seed, summary, time.perf_counter() - started), summary
+
+
+def save_report(report: dict, out: Path) -> None:
+    """Write the report whole or not at all (temporary name, then rename)."""
+    atomic_write_text(out, json.dumps(report, indent=2) + "\n")
+
+
+def start_report(fresh: dict, out: Path, what: str = "chore-eval report") -> dict:
+    """The report in `out` to carry on when it holds the same suite and settings as `fresh`;
+    `fresh` when there is none; else an error saying to pass another --out."""
     if not out.exists():
         return fresh
     try:
         report = json.loads(out.read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{out}: not a chore-eval report ({exc}); pass another --out") from None
-    if report.get("suite") != suite.name or report.get("settings") != settings:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{out}: not a {what} ({exc}); pass another --out") from None
+    if not isinstance(report, dict):
+        raise ValueError(f"{out}: not a {what}; pass another --out")
+    if report.get("suite") != fresh["suite"] or report.get("settings") != fresh["settings"]:
         raise ValueError(
             f"{out} holds suite {report.get('suite')!r} with settings {report.get('settings')}, "
-            f"not {suite.name!r} with {settings}; pass another --out (or --fresh) to start over"
+            f"not {fresh['suite']!r} with {fresh['settings']}; pass another --out (or --fresh) "
+            "to start over"
         )
     return report
 

@@ -112,9 +112,15 @@ def candidate_calls(objects: list[str]) -> list[SkillCall]:
 
 def feasible_calls(scene: Scene) -> list[SkillCall]:
     """Calls whose preconditions hold in `scene` and whose goal is not already true."""
-    state = SymbolicState.from_scene(scene)
+    return feasible_in_state(SymbolicState.from_scene(scene))
+
+
+def feasible_in_state(state: SymbolicState) -> list[SkillCall]:
+    """Calls whose preconditions hold in `state` and whose goal is not already true."""
+    from skills.vocabulary import BLOCKS
+
     out = []
-    for call in candidate_calls(scene.blocks()):
+    for call in candidate_calls([b for b in BLOCKS if b in state.placement]):
         if unmet_preconditions(call, state):
             continue
         if call.skill in ("pick_place", "stack"):

@@ -1,0 +1,138 @@
+"""`reverie eval chains`: run chain suites through the whole agent on the embedded simulated robot
+and score them as CALVIN does.
+
+Each chain gets one embedded robot at its seed; its chores run on it in turn through the agent's
+graph (`evals.chores_eval.run_chore`, as `reverie eval chores` runs them), each from the scene the
+last one left, and the chain stops at its first failed (or refused) chore. The report is saved
+after every chain, and the same command with the same output carries on where it stopped; a chain
+cut short by an interruption is run again from its start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from evals.chain_metrics import chain_metrics, failure_breakdown, subtask_tables
+from evals.chains import Chain, ChainSuite
+from evals.chores_eval import run_chore, save_report, start_report
+
+REPORT_KIND = "chain-eval report"
+
+
+def suite_digest(suite: ChainSuite) -> str:
+    """A short fingerprint of the chains: a rerun must be on the same chains to carry on."""
+    return hashlib.sha256(suite.model_dump_json().encode()).hexdigest()[:12]
+
+
+def eval_chains(
+    suite: ChainSuite,
+    settings: dict,
+    out: Path,
+    runs: Path,
+    on_chain: Callable[[dict], None] = lambda row: None,
+) -> dict:
+    """Run every chain of the suite not already in `out` (same suite and settings), saving the
+    report after each; return the report. `settings`: executor, rollouts, max_replans, planner,
+    judge, position_noise (as `agent.run.do_chore` takes them)."""
+    fresh = {
+        "kind": "chains",
+        "suite": suite.name,
+        "settings": {**settings, "suite_digest": suite_digest(suite)},
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "chains": [],
+        "overall": {},
+    }
+    report = start_report(fresh, out, what=REPORT_KIND)
+    done = {row["index"] for row in report["chains"]}
+    for index, chain in enumerate(suite.chains):
+        if index in done:
+            continue
+        row = run_chain(index, chain, settings, runs)
+        report["chains"].append(row)
+        report["chains"].sort(key=lambda r: r["index"])
+        report["overall"] = summarize(report["chains"])
+        save_report(report, out)
+        on_chain(row)
+    return report
+
+
+def run_chain(index: int, chain: Chain, settings: dict, runs: Path) -> dict:
+    """Do the chain's chores in turn on one embedded robot until one fails."""
+    from agent.run import embedded_robot
+
+    noise = settings.get("position_noise")
+    chores: list[dict] = []
+    with embedded_robot(chain.seed, *(() if noise is None else (noise,))) as robot:
+        for entry in chain.chores:
+            row, summary = run_chore(entry, chain.seed, settings, runs, on=robot)
+            if summary is not None:
+                row["steps"] = _steps(summary)
+                row["run_dir"] = summary["run_dir"]
+            chores.append(row)
+            if "refused" in row or not row["success"]:
+                break
+    completed = sum(1 for c in chores if c.get("success"))
+    return {
+        "index": index,
+        "seed": chain.seed,
+        "completed": completed,
+        "chores": chores,
+        "seconds": round(sum(c.get("seconds", 0.0) for c in chores), 1),
+    }
+
+
+def summarize(chains: list[dict]) -> dict:
+    """CALVIN's metrics, the per-skill and per-composition tables and the failure breakdown."""
+    from skills.holdout import load_holdout
+
+    seconds = [s["seconds"] for c in chains for ch in c["chores"] for s in ch.get("steps", [])]
+    seconds = [s for s in seconds if s is not None]
+    return {
+        **chain_metrics([c["completed"] for c in chains]),
+        **subtask_tables(chains, load_holdout()),
+        "failures": failure_breakdown(chains),
+        "median_seconds_per_subtask": round(statistics.median(seconds), 2) if seconds else None,
+        "seconds": round(sum(c["seconds"] for c in chains), 1),
+    }
+
+
+def _steps(summary: dict) -> list[dict]:
+    """Each subtask the agent did: the judge's claim beside the simulator's verdict."""
+    truth = summary.get("ground_truth", {}).get("per_subtask", [])
+    seconds = subtask_seconds(Path(summary["run_dir"]))
+    return [
+        {
+            "skill": s["skill"],
+            "args": s["args"],
+            "instruction": s["instruction"],
+            "claimed": s["success_claimed"],
+            "truth": truth[i] if i < len(truth) else None,
+            "attempts": s["attempts"],
+            "seconds": seconds[i] if i < len(seconds) else None,
+        }
+        for i, s in enumerate(summary["subtasks"])
+    ]
+
+
+def subtask_seconds(run_dir: Path) -> list[float]:
+    """Seconds each subtask took, from the run's event log: from the first chunk (models are
+    loaded by then) or the previous subtask's verdict to this one's."""
+    path = run_dir / "events.jsonl"
+    if not path.exists():
+        return []
+    events = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    start, out = None, []
+    for event in events:
+        name = event.get("event")
+        stamp = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
+        if name == "chunk" and start is None:
+            start = stamp
+        elif name in ("subtask_done", "replan", "gave_up") and start is not None:
+            out.append(round((stamp - start).total_seconds(), 3))
+            start = stamp
+    return out
