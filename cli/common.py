@@ -18,7 +18,8 @@ RobotOption = Annotated[
 ]
 SimSeedOption = Annotated[int, typer.Option(help="Scene seed of the embedded simulator.")]
 ExecutorOption = Annotated[
-    str, typer.Option(help="worldmodel (imagine, invert) or scripted (oracle).")
+    str,
+    typer.Option(help="worldmodel (imagine, invert), policy, scripted (oracle) or random (floor)."),
 ]
 RolloutsOption = Annotated[int, typer.Option(help="Futures imagined per chunk.")]
 PlannerOption = Annotated[

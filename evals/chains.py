@@ -17,6 +17,7 @@ kept only if every planned step's preconditions hold and its expectation is met 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -210,3 +211,16 @@ def symbolic_scene(state: SymbolicState) -> dict:
         "drawer_open": state.drawer_open,
         "light_on": state.light_on,
     }
+
+
+def dump_chain_suite(suite: ChainSuite) -> str:
+    """The suite as JSON with one chore a line, for people to read and edit."""
+    chains = []
+    for chain in suite.chains:
+        chores = ",\n".join(
+            "      " + json.dumps(c.model_dump(exclude_none=True, exclude_defaults=True))
+            for c in chain.chores
+        )
+        chains.append(f'    {{"seed": {chain.seed}, "chores": [\n{chores}\n    ]}}')
+    body = ",\n".join(chains)
+    return f'{{\n  "name": {json.dumps(suite.name)},\n  "chains": [\n{body}\n  ]\n}}\n'

@@ -35,10 +35,11 @@ def eval_chains(
     out: Path,
     runs: Path,
     on_chain: Callable[[dict], None] = lambda row: None,
+    limit: int | None = None,
 ) -> dict:
-    """Run every chain of the suite not already in `out` (same suite and settings), saving the
-    report after each; return the report. `settings`: executor, rollouts, max_replans, planner,
-    judge, position_noise (as `agent.run.do_chore` takes them)."""
+    """Run every chain of the suite (its first `limit`) not already in `out` (same suite and
+    settings), saving the report after each; return the report. `settings`: executor, rollouts,
+    max_replans, planner, judge, position_noise (as `agent.run.do_chore` takes them)."""
     fresh = {
         "kind": "chains",
         "suite": suite.name,
@@ -49,7 +50,7 @@ def eval_chains(
     }
     report = start_report(fresh, out, what=REPORT_KIND)
     done = {row["index"] for row in report["chains"]}
-    for index, chain in enumerate(suite.chains):
+    for index, chain in enumerate(suite.chains[:limit]):
         if index in done:
             continue
         row = run_chain(index, chain, settings, runs)
