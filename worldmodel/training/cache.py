@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,15 +101,9 @@ def load_split(
     cache = cache_dir or cache_dir_for(root)
     fingerprint = _fingerprint(root)
     meta_path = cache / "meta.json"
-    meta = None
-    if meta_path.is_file():
-        try:
-            meta = json.loads(meta_path.read_text())
-        except json.JSONDecodeError:
-            meta = None
-    if meta is None or meta.get("fingerprint") != fingerprint:
+    if _fingerprint_of(cache) != fingerprint:
         _build(root, cache, fingerprint, on_progress)
-        meta = json.loads(meta_path.read_text())
+    meta = json.loads(meta_path.read_text())
     arr = lambda name: np.load(cache / f"{name}.npy", mmap_mode="r")  # noqa: E731
     return EpisodeArrays(
         root=root,
@@ -135,9 +130,11 @@ def _build(root: Path, cache: Path, fingerprint: str, on_progress) -> None:
     first = data[0]
     lengths = np.array([m["length"] for m in data.episodes], np.int64)
     total = int(lengths.sum())
-    tmp = cache.with_name(cache.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    # Each builder writes its own folder: two trainings started together (a world model and a
+    # policy on the same new data) once shared one, and one published the other's half-written
+    # frames (measured: a training loss of 0.11 instead of 0.7 on zeros).
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{cache.name}.tmp-", dir=cache.parent))
     frames = np.lib.format.open_memmap(
         tmp / "frames.npy", mode="w+", dtype=np.uint8, shape=(total, *first.frames.shape[1:])
     )
@@ -173,5 +170,16 @@ def _build(root: Path, cache: Path, fingerprint: str, on_progress) -> None:
         np.save(tmp / f"{name}.npy", value)
     meta["fingerprint"] = fingerprint
     (tmp / "meta.json").write_text(json.dumps(meta))
+    if _fingerprint_of(cache) == fingerprint:  # another builder finished first: keep its cache
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     shutil.rmtree(cache, ignore_errors=True)
     os.replace(tmp, cache)
+
+
+def _fingerprint_of(cache: Path) -> str | None:
+    """The fingerprint a complete cache was built for (None: no complete cache)."""
+    try:
+        return json.loads((cache / "meta.json").read_text()).get("fingerprint")
+    except (OSError, json.JSONDecodeError):
+        return None
