@@ -197,20 +197,6 @@ def eval_chains(
     """Long-horizon chains as CALVIN runs them: 5 chores in a row on one scene, no reset, a chain
     stops at its first failure; success at lengths 1..5 and average length, with bootstrap 95%
     intervals, in JSON and a self-contained HTML report."""
-    from agent.run import EXECUTORS, JUDGES, PLANNERS
-    from evals.chains import dump_chain_suite, generate_chains, load_chain_suite
-
-    executors = executor or ["worldmodel"]
-    for name, values, valid in (
-        ("executor", executors, EXECUTORS),
-        ("planner", [planner], PLANNERS),
-        ("judge", [judge], JUDGES),
-    ):
-        for value in values:
-            if value not in valid:
-                fail(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
-    if len(set(executors)) < len(executors):
-        fail(f"--executor names one executor twice ({', '.join(executors)}); name each once")
     if (suite is None) == (generate is None):
         fail(
             "give a chain suite file or --generate N, not "
@@ -226,6 +212,23 @@ def eval_chains(
         check_at_least("--generate", generate, 1)
     if limit is not None:
         check_at_least("--limit", limit, 1)
+    executors = executor or ["worldmodel"]
+    if len(set(executors)) < len(executors):
+        fail(f"--executor names one executor twice ({', '.join(executors)}); name each once")
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file; pass a folder for the reports")
+    # the checks above need no imports: a mistyped command is answered at once
+    from agent.run import EXECUTORS, JUDGES, PLANNERS
+    from evals.chains import dump_chain_suite, generate_chains, load_chain_suite
+
+    for name, values, valid in (
+        ("executor", executors, EXECUTORS),
+        ("planner", [planner], PLANNERS),
+        ("judge", [judge], JUDGES),
+    ):
+        for value in values:
+            if value not in valid:
+                fail(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
     noise = check_position_noise(position_noise)
     try:
         chains = load_chain_suite(suite) if suite else generate_chains(generate, seed)
@@ -238,8 +241,6 @@ def eval_chains(
         atomic_write_text(save_suite, dump_chain_suite(chains))
         typer.echo(f"wrote {len(chains.chains)} chains to {save_suite}")
         return
-    if out.exists() and not out.is_dir():
-        fail(f"--out {out} is a file; pass a folder for the reports")
     out.mkdir(parents=True, exist_ok=True)
     settings = {
         "rollouts": rollouts,

@@ -1,4 +1,4 @@
-"""`reverie eval skills` and `reverie eval chores` as a user runs them."""
+"""`reverie eval skills`, `eval chores`, `eval chains` and `eval report` as a user runs them."""
 
 import json
 
@@ -49,4 +49,60 @@ def test_eval_chores_reports_json_and_refuses_bad_input(tmp_path):
         ([suite, "--position-noise", "inf"], "--position-noise must be a standard deviation"),
     ]:
         bad = reverie("eval", "chores", *args)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_eval_chains_generates_runs_and_reports(tmp_path):
+    suite = tmp_path / "gen.json"
+    made = reverie("eval", "chains", "--generate", "3", "--seed", "5", "--save-suite", suite)
+    assert made.returncode == 0, made.stderr
+    again = tmp_path / "again.json"
+    reverie("eval", "chains", "--generate", "3", "--seed", "5", "--save-suite", again)
+    assert suite.read_text() == again.read_text()  # the same seed, the same chains
+    chains = json.loads(suite.read_text())["chains"]
+    assert len(chains) == 3 and all(len(c["chores"]) == 5 for c in chains)
+
+    out = tmp_path / "reports"
+    args = ["--executor", "scripted", "--limit", "1", "--out", out, "--runs", tmp_path / "runs"]
+    proc = reverie("eval", "chains", suite, *args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["chains"] == 1 and result["executor"] == "scripted"
+    assert len(result["success_at_length"]) == 5 and len(result["success_at_length_ci"]) == 5
+    assert result["average_length"] == sum(result["success_at_length"])
+    assert (out / "generated-3-seed5.scripted.json").exists()
+    assert result["html"] == str(out / "generated-3-seed5.scripted.html")
+    assert "data:image/png;base64," in (out / "generated-3-seed5.scripted.html").read_text()
+
+    compared = reverie(
+        "eval", "report", out / "generated-3-seed5.scripted.json", "--out", tmp_path / "c.html"
+    )
+    assert compared.returncode == 0 and (tmp_path / "c.html").exists(), compared.stderr
+
+
+def test_eval_chains_refuses_bad_input(tmp_path):
+    suite = tmp_path / "s.json"
+    suite.write_text(json.dumps({"name": "short", "chains": [{"seed": 0, "chores": []}]}))
+    for args, message in [
+        ([], "give a chain suite file or --generate N, not neither"),
+        ([suite, "--generate", "2"], "not both"),
+        (["--generate", "0"], "--generate must be >= 1; got 0"),
+        (
+            ["--generate", "2", "--executor", "telepathy"],
+            "valid: worldmodel, policy, scripted, random",
+        ),
+        (["--generate", "2", "--executor", "random", "--executor", "random"], "name each once"),
+        ([suite, "--save-suite", tmp_path / "x.json"], "--save-suite writes --generate'd chains"),
+        ([suite], "a chain holds exactly 5 chores; got 0"),
+        ([tmp_path / "missing.json"], "no such chain suite file"),
+        (["--generate", "1", "--out", suite], "is a file; pass a folder"),
+    ]:
+        bad = reverie("eval", "chains", *args)
+        assert bad.returncode == 2 and message in bad.stderr, (args, bad.stderr)
+        assert "Traceback" not in bad.stderr
+    for args, message in [
+        ([tmp_path / "missing.json"], "no such report"),
+        ([suite], "not a chain-eval report"),
+    ]:
+        bad = reverie("eval", "report", *args)
         assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
