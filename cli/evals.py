@@ -173,7 +173,7 @@ def eval_chains(
         list[str] | None,
         typer.Option(
             help="Who acts: worldmodel, policy, scripted (oracle) or random; repeat it to "
-            "compare several in one report. [default: worldmodel]"
+            "compare several in one report (default: worldmodel)."
         ),
     ] = None,
     limit: Annotated[

@@ -65,10 +65,11 @@ def eval_chains(
 def run_chain(index: int, chain: Chain, settings: dict, runs: Path) -> dict:
     """Do the chain's chores in turn on one embedded robot until one fails."""
     from agent.run import embedded_robot
+    from robot_bridge.sim.perception import DEFAULT_POSITION_NOISE
 
-    noise = settings.get("position_noise")
+    noise = settings.get("position_noise", DEFAULT_POSITION_NOISE)
     chores: list[dict] = []
-    with embedded_robot(chain.seed, *(() if noise is None else (noise,))) as robot:
+    with embedded_robot(chain.seed, noise) as robot:
         for entry in chain.chores:
             row, summary = run_chore(entry, chain.seed, settings, runs, on=robot)
             if summary is not None:
