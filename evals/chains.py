@@ -129,7 +129,7 @@ def _draw_chore(state, positions, rng, planner) -> tuple[ChainChore, SymbolicSta
 
 def _chore_options(state: SymbolicState) -> list[tuple[str, str, Expectation]]:
     """(skill kind, chore, what it must leave) worth asking in `state`, phrased as people say
-    them. A block in a closed drawer or a drawer target is fine: the planner opens it first."""
+    them. A closed drawer as the target is fine: the planner opens it first."""
     out: list[tuple[str, str, Expectation]] = []
     calls = {str(c): c for c in feasible_in_state(state)}
     for call in feasible_in_state(_drawer_opened(state)):  # what opening the drawer frees
@@ -179,16 +179,19 @@ def plan_outcome(
     chore: str, expect: Expectation, state: SymbolicState, positions: dict, planner
 ) -> SymbolicState | None:
     """The state `chore` leaves when the planner's steps run from `state`; None when it is not
-    feasible there (refused, a step's preconditions fail, nothing to do, or `expect` unmet)."""
+    feasible there (refused, a step's preconditions fail, nothing to do, or `expect` unmet).
+    The planner reads the scene as the robot perceives it: blocks in a shut drawer unseen."""
     from agent.perception import PerceivedScene
     from agent.planners.base import PlanningError
 
+    # the robot's perception does not see into a shut drawer, and the agent has no memory of it
+    hidden = {b for b in state.placement if not state.is_reachable(b)}
     scene = PerceivedScene(
-        objects=dict(positions),
+        objects={k: v for k, v in positions.items() if k not in hidden},
         drawer_open=state.drawer_open,
         drawer_state="open" if state.drawer_open else "closed",
         light_on=state.light_on,
-        placement=dict(state.placement),
+        placement={b: p for b, p in state.placement.items() if b not in hidden},
     )
     try:
         steps = planner.plan(chore, scene).steps
