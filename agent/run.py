@@ -160,11 +160,16 @@ def do_chore(
     runs: Path = RUNS,
     progress: Callable[[str], None] = lambda message: None,
     on: EmbeddedRobot | None = None,
+    make_executor: Callable[[RobotInfo], object] | None = None,
+    client_options: dict | None = None,
 ) -> dict:
     """Plan and do `chore`; returns the summary (also written to the run directory).
     `position_noise`: the embedded simulator's perception error (metres, std per axis).
     `on`: an embedded robot kept between chores (its seed and noise replace `seed` and
-    `position_noise`); the chore starts from whatever the chores before it left."""
+    `position_noise`); the chore starts from whatever the chores before it left.
+    `make_executor`: builds the executor from the robot's info instead of `executor` (whose name
+    is still recorded), e.g. the console's scripted executor over a mirror of a remote simulator.
+    `client_options`: RobotClient keywords (token, tls) for a robot that needs them; not saved."""
     if on is not None:
         if robot is not None:
             raise ValueError("pass either robot (an address) or on (an embedded robot), not both")
@@ -186,7 +191,15 @@ def do_chore(
         settings["after_runs"] = list(on.run_ids)
         on.run_ids.append(run.run_id)
     run.write_json("run.json", settings)
-    return _drive(run, settings, resume=False, progress=progress, on=on)
+    return _drive(
+        run,
+        settings,
+        resume=False,
+        progress=progress,
+        on=on,
+        make_executor=make_executor,
+        client_options=client_options,
+    )
 
 
 def resume_chore(
@@ -200,7 +213,15 @@ def resume_chore(
     return _drive(run, run.read_json("run.json"), resume=True, progress=progress)
 
 
-def _drive(run: RunDir, settings: dict, resume: bool, progress, on=None) -> dict:
+def _drive(
+    run: RunDir,
+    settings: dict,
+    resume: bool,
+    progress,
+    on=None,
+    make_executor=None,
+    client_options: dict | None = None,
+) -> dict:
     from robot_bridge.client import BridgeError, RobotClient, RobotUnavailableError
 
     with ExitStack() as stack:
@@ -218,7 +239,7 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress, on=None) -> dict
             )
             stack.callback(sim_robot.close)
             stack.callback(server.stop)
-        client = stack.enter_context(RobotClient(address))
+        client = stack.enter_context(RobotClient(address, **(client_options or {})))
         if sim_robot is not None and resume:  # the embedded robot died with its process:
             for earlier in settings.get("after_runs", []):  # a chain's chores before this one
                 done = RunDir(run.path.parent / earlier)
@@ -277,9 +298,12 @@ def _drive(run: RunDir, settings: dict, resume: bool, progress, on=None) -> dict
                 state = {**state, "status": "done"}
                 return _summarize(run, state, client, info.simulated)
         # Models load after planning, so a refused chore is refused at once.
-        executor = _make_executor(
-            settings["executor"], sim_robot, settings["rollouts"], info, settings["seed"]
-        )
+        if make_executor is not None:
+            executor = make_executor(info)
+        else:
+            executor = _make_executor(
+                settings["executor"], sim_robot, settings["rollouts"], info, settings["seed"]
+            )
         judge = _make_judge(settings["judge"])
         try:
             control = stack.enter_context(client.control("reverie-agent"))

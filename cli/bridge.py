@@ -43,6 +43,14 @@ def serve(
     seed: Annotated[int, typer.Option(min=0, help="Scene seed of the simulator.")] = 0,
     image_size: Annotated[int, typer.Option(min=16, max=512, help="Camera pixels.")] = 128,
     position_noise: PositionNoiseOption = None,
+    heartbeat_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0.05,
+            max=60.0,
+            help="Seconds without a heartbeat before the robot holds and control ends.",
+        ),
+    ] = 0.3,
     log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines.")] = False,
 ) -> None:
     """Serve a robot over gRPC (RobotBridge, SimControl, health, reflection) until Ctrl-C."""
@@ -70,7 +78,14 @@ def serve(
     from robot_bridge.sim_robot import SimRobot
 
     robot = SimRobot(image_size=image_size, seed=seed, realtime=realtime, position_noise=noise)
-    config = ServerConfig(host=host, port=port, tls=tls, token=token, insecure=insecure)
+    config = ServerConfig(
+        host=host,
+        port=port,
+        tls=tls,
+        token=token,
+        insecure=insecure,
+        heartbeat_timeout_s=heartbeat_timeout,
+    )
     try:
         server = BridgeServer(robot, config)
     except SecurityConfigError as exc:

@@ -13,6 +13,7 @@ import typer
 
 from cli import chores, data, voice
 from cli.bridge import bridge_app
+from cli.console import console, fleet_app
 from cli.evals import eval_app
 from cli.train import train_app
 from cli.wm import wm_app
@@ -39,6 +40,8 @@ app.command("datagen")(data.datagen)
 app.command("record-rollouts")(data.record_rollouts)
 app.command("record-takeovers")(data.record_takeovers)
 app.command("demo")(chores.demo)
+app.command("console")(console)
+app.add_typer(fleet_app, name="fleet")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bridge_app, name="bridge")
 app.add_typer(train_app, name="train")

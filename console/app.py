@@ -1,0 +1,323 @@
+"""The console's ASGI app: the page at `/`, a JSON API under `/api` (OpenAPI at `/openapi.json`)
+and one WebSocket at `/ws` that pushes every robot's state and camera frames.
+
+With an operator token set, every HTTP request and WebSocket must present it: an
+`Authorization: Bearer <token>` header, the `reverie_console` cookie (set when the page is opened
+as `/?token=<token>`), or a `token` query parameter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hmac
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from http.cookies import SimpleCookie
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from console.fleet import Fleet
+from console.robots import ConsoleRequestError, RobotAgent
+
+COOKIE = "reverie_console"
+MAX_BODY_BYTES = 16 * 1024
+MAX_WS_MESSAGE_BYTES = 4 * 1024
+STATE_PERIOD_S = 0.25
+FRAME_POLL_S = 0.04
+STATIC = Path(str(resources.files("console") / "static"))
+
+
+# ----------------------------------------------------------------------------------- models
+class ChoreRequest(BaseModel):
+    """A chore for one robot, in plain language."""
+
+    model_config = ConfigDict(extra="forbid")
+    chore: str = Field(min_length=1, max_length=300, examples=["put the red block in the bowl"])
+
+    @field_validator("chore")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value or not value.isprintable():
+            raise ValueError("a chore is one line of printable text, e.g. 'open the drawer'")
+        return value
+
+
+class ClearStopRequest(BaseModel):
+    """Clearing an e-stop lets the robot move again, so it has to be asked for explicitly."""
+
+    model_config = ConfigDict(extra="forbid")
+    confirm: Literal[True] = Field(description="must be true: the operator means to clear it")
+
+
+class ChoreAccepted(BaseModel):
+    robot: str
+    id: str
+    chore: str
+    position: int = Field(description="place in the robot's queue; 1 runs next")
+
+
+class StopResult(BaseModel):
+    stopped: list[str]
+    failed: dict[str, str] = Field(description="robot id -> why its stop failed")
+
+
+# ----------------------------------------------------------------------------------- console
+class Console:
+    """The fleet's robots, each with its agent; started and closed with the app."""
+
+    def __init__(self, fleet: Fleet, executor: str, runs: Path, camera_hz: float) -> None:
+        self.fleet, self.executor, self.runs, self.camera_hz = fleet, executor, runs, camera_hz
+        self.robots: dict[str, RobotAgent] = {}
+        self._pool = ThreadPoolExecutor(max_workers=max(4, len(fleet.robots)))
+
+    def start(self) -> None:
+        for entry in self.fleet.robots:
+            self.robots[entry.id] = RobotAgent(entry, self.executor, self.runs, self.camera_hz)
+        for agent in self.robots.values():
+            agent.start()
+
+    def close(self) -> None:
+        for agent in self.robots.values():
+            agent.close()
+        self._pool.shutdown(wait=False)
+
+    def robot(self, robot_id: str) -> RobotAgent:
+        try:
+            return self.robots[robot_id]
+        except KeyError:
+            raise HTTPException(
+                404, f"no robot {robot_id!r}; robots: {', '.join(self.robots)}"
+            ) from None
+
+    def stop_all(self) -> StopResult:
+        """Every robot's e-stop at once (in parallel): one slow robot does not delay the rest."""
+        futures = {
+            rid: self._pool.submit(a.stop, "operator stop-all") for rid, a in self.robots.items()
+        }
+        stopped, failed = [], {}
+        for rid, future in futures.items():
+            try:
+                future.result(timeout=5.0)
+                stopped.append(rid)
+            except Exception as exc:  # a lost robot must not keep the others from stopping
+                failed[rid] = str(exc)[:300]
+        return StopResult(stopped=stopped, failed=failed)
+
+
+# ----------------------------------------------------------------------------------- security
+class TokenAndSizeGuard:
+    """ASGI middleware: the operator token on every HTTP request and WebSocket (when set), and a
+    cap on request bodies, both answered before any endpoint runs."""
+
+    def __init__(self, app, token: str | None) -> None:
+        self.app = app
+        self.expected = token.encode() if token else None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        if self.expected is not None and not self._authorized(scope):
+            message = (
+                "missing or wrong operator token: send `Authorization: Bearer <token>`, or open "
+                "the page as /?token=<token>"
+            )
+            if scope["type"] == "websocket":
+                await receive()  # websocket.connect
+                return await send({"type": "websocket.close", "code": 1008, "reason": message})
+            return await JSONResponse({"detail": message}, 401)(scope, receive, send)
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+                detail = f"request body too large: at most {MAX_BODY_BYTES} bytes"
+                return await JSONResponse({"detail": detail}, 413)(scope, receive, send)
+            receive = _capped(receive, MAX_BODY_BYTES)
+        return await self.app(scope, receive, send)
+
+    def _authorized(self, scope) -> bool:
+        headers = dict(scope["headers"])
+        presented = []
+        auth = headers.get(b"authorization", b"")
+        if auth.startswith(b"Bearer "):
+            presented.append(auth[7:])
+        cookie = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
+        if COOKIE in cookie:
+            presented.append(cookie[COOKIE].value.encode())
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        presented += [t.encode() for t in query.get("token", [])]
+        return any(hmac.compare_digest(p, self.expected) for p in presented)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _capped(receive, limit: int):
+    seen = 0
+
+    async def wrapped():
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _BodyTooLarge
+        return message
+
+    return wrapped
+
+
+# ----------------------------------------------------------------------------------- the app
+def create_app(console: Console, token: str | None = None, secure_cookie: bool = False):
+    @asynccontextmanager
+    async def lifespan(app):
+        console.start()
+        try:
+            yield
+        finally:
+            console.close()
+
+    app = FastAPI(
+        title="Reverie operator console",
+        version="0.1.0",
+        description="Direct a fleet of robots with language: chores, queues, stops, live state.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        problems = "; ".join(
+            "the body is not JSON"
+            if e["type"] == "json_invalid"
+            else f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        return JSONResponse({"detail": f"invalid request: {problems}"}, 422)
+
+    @app.exception_handler(ConsoleRequestError)
+    async def _refused(request: Request, exc: ConsoleRequestError):
+        return JSONResponse({"detail": str(exc)}, exc.status)
+
+    @app.exception_handler(_BodyTooLarge)
+    async def _too_large(request: Request, exc: _BodyTooLarge):
+        return JSONResponse(
+            {"detail": f"request body too large: at most {MAX_BODY_BYTES} bytes"}, 413
+        )
+
+    @app.get("/", include_in_schema=False)
+    def page(token: str | None = None):
+        response = FileResponse(STATIC / "index.html")
+        if token:  # the guard has checked it: keep it for the page's own requests
+            response.set_cookie(
+                COOKIE, token, httponly=True, samesite="strict", secure=secure_cookie
+            )
+        return response
+
+    @app.get("/api/robots", summary="Every robot's state")
+    def robots() -> list[dict]:
+        return [a.snapshot() for a in console.robots.values()]
+
+    @app.get("/api/robots/{robot_id}", summary="One robot's state")
+    def robot(robot_id: str) -> dict:
+        return console.robot(robot_id).snapshot()
+
+    @app.get(
+        "/api/robots/{robot_id}/camera.jpg",
+        summary="The robot's latest camera frame",
+        response_class=Response,
+        responses={200: {"content": {"image/jpeg": {}}}},
+    )
+    def camera(robot_id: str) -> Response:
+        frame = console.robot(robot_id).frame
+        if frame is None:
+            raise HTTPException(503, f"no frame from {robot_id} yet")
+        return Response(frame, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+    @app.post("/api/robots/{robot_id}/chores", status_code=202, summary="Queue a chore")
+    def enqueue(robot_id: str, request: ChoreRequest) -> ChoreAccepted:
+        agent = console.robot(robot_id)
+        chore = agent.enqueue(request.chore)
+        position = next((i + 1 for i, c in enumerate(agent.queue) if c.id == chore.id), 0)
+        return ChoreAccepted(robot=robot_id, id=chore.id, chore=chore.text, position=position)
+
+    @app.delete("/api/robots/{robot_id}/chores/{chore_id}", summary="Cancel a queued chore")
+    def cancel(robot_id: str, chore_id: str) -> dict:
+        chore = console.robot(robot_id).cancel(chore_id)
+        return {"robot": robot_id, "cancelled": chore.id, "chore": chore.text}
+
+    @app.post("/api/robots/{robot_id}/stop", summary="Latch one robot's e-stop")
+    def stop(robot_id: str) -> StopResult:
+        agent = console.robot(robot_id)
+        try:
+            agent.stop("operator stop")
+        except Exception as exc:
+            return StopResult(stopped=[], failed={robot_id: str(exc)[:300]})
+        return StopResult(stopped=[robot_id], failed={})
+
+    @app.post("/api/stop-all", summary="Latch every robot's e-stop at once")
+    def stop_all() -> StopResult:
+        return console.stop_all()
+
+    @app.post("/api/robots/{robot_id}/clear-stop", summary="Clear a robot's e-stop (deliberate)")
+    def clear_stop(robot_id: str, request: ClearStopRequest) -> dict:
+        agent = console.robot(robot_id)
+        agent.clear_stop()
+        return {"robot": robot_id, "estopped": False}
+
+    @app.websocket("/ws")
+    async def live(ws: WebSocket) -> None:
+        """Pushes {"type": "state", "robots": [...]} every 0.25 s and {"type": "frame", "robot",
+        "seq", "jpeg": base64} for each new camera frame. It takes no commands: use the API."""
+        await ws.accept()
+        sender = asyncio.create_task(_push(ws, console))
+        try:
+            while True:
+                message = await ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                await ws.send_json(
+                    {
+                        "type": "error",
+                        "message": "this socket only sends state and frames; "
+                        "use the HTTP API (/docs) for chores and stops",
+                    }
+                )
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            sender.cancel()
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(TokenAndSizeGuard, token=token)
+    return app
+
+
+async def _push(ws: WebSocket, console: Console) -> None:
+    seen: dict[str, int] = {}
+    next_state = 0.0
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            now = loop.time()
+            if now >= next_state:
+                robots = [a.snapshot() for a in console.robots.values()]
+                await ws.send_json({"type": "state", "robots": robots})
+                next_state = now + STATE_PERIOD_S
+            for rid, agent in console.robots.items():
+                seq, frame = agent.frame_seq, agent.frame
+                if frame is not None and seen.get(rid) != seq:
+                    seen[rid] = seq
+                    jpeg = base64.b64encode(frame).decode()
+                    await ws.send_json({"type": "frame", "robot": rid, "seq": seq, "jpeg": jpeg})
+            await asyncio.sleep(FRAME_POLL_S)
+    except Exception:  # the browser went away
+        return

@@ -1,0 +1,330 @@
+"""One robot in the console: its camera, its chore queue, its agent, its stop.
+
+Each robot has a camera thread (observations streamed over the bridge, kept as the latest JPEG)
+and an agent thread that takes chores from its queue and does them with `agent.run.do_chore`,
+each a durable LangGraph thread in `<runs>/<robot id>/agent.sqlite`, as `reverie do` does.
+Status, plan and verdicts come from what the agent logs in the chore's run directory.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from console.fleet import RobotEntry
+
+log = structlog.get_logger("reverie.console")
+
+STATUSES = ("idle", "planning", "acting", "checking", "paused", "stopped", "lost")
+MAX_QUEUE = 20
+HISTORY = 50
+VERDICTS = 12
+
+
+class ConsoleRequestError(ValueError):
+    """A request the console refuses; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Chore:
+    id: str
+    text: str
+    enqueued_at: float
+
+
+def client_options(entry: RobotEntry) -> dict:
+    """RobotClient keywords for the fleet entry's token and TLS files."""
+    from robot_bridge.security import TlsFiles, read_token
+
+    options: dict = {}
+    if entry.token_file:
+        options["token"] = read_token(Path(entry.token_file))
+    if entry.tls_ca or entry.tls_cert:
+        cert = Path(entry.tls_cert) if entry.tls_cert else None
+        key = Path(entry.tls_key) if entry.tls_key else None
+        options["tls"] = TlsFiles(cert, key, Path(entry.tls_ca) if entry.tls_ca else None)
+    return options
+
+
+class RobotAgent:
+    """A fleet robot with its camera feed, chore queue and agent thread."""
+
+    def __init__(
+        self, entry: RobotEntry, executor: str, runs: Path, camera_hz: float = 8.0
+    ) -> None:
+        from robot_bridge.client import RobotClient
+
+        self.entry = entry
+        self.id = entry.id
+        self.executor = executor
+        self.runs = runs / entry.id
+        self.runs.mkdir(parents=True, exist_ok=True)
+        self.camera_hz = camera_hz
+        self._options = client_options(entry)
+        self.client = RobotClient(entry.address, timeout=3.0, **self._options)
+        self._lock = threading.Condition()
+        self._closing = threading.Event()
+        self.queue: deque[Chore] = deque()
+        self.history: deque[dict] = deque(maxlen=HISTORY)
+        self.current: Chore | None = None
+        self.phase = "idle"  # planning / acting / checking while a chore runs
+        self.estopped = False
+        self.lost = False
+        self.error = ""
+        self.frame: bytes | None = None  # the latest camera frame, JPEG
+        self.frame_seq = 0
+        self._run_dir: Path | None = None
+        self._mirror = None  # console.mirror.SimMirror, made and used on the agent thread
+        self._threads = [
+            threading.Thread(target=self._camera_loop, name=f"camera-{self.id}", daemon=True),
+            threading.Thread(target=self._agent_loop, name=f"agent-{self.id}", daemon=True),
+        ]
+
+    def start(self) -> RobotAgent:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def close(self) -> None:
+        self._closing.set()
+        with self._lock:
+            self._lock.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=5.0)
+        self.client.close()
+
+    # --------------------------------------------------------------------------- operator
+    def enqueue(self, text: str) -> Chore:
+        with self._lock:
+            if len(self.queue) >= MAX_QUEUE:
+                raise ConsoleRequestError(
+                    f"{self.id}'s queue is full ({MAX_QUEUE} chores); cancel some first", 429
+                )
+            chore = Chore(uuid.uuid4().hex[:12], text, time.time())
+            self.queue.append(chore)
+            self._lock.notify_all()
+        return chore
+
+    def cancel(self, chore_id: str) -> Chore:
+        with self._lock:
+            for chore in self.queue:
+                if chore.id == chore_id:
+                    self.queue.remove(chore)
+                    return chore
+            if self.current is not None and self.current.id == chore_id:
+                raise ConsoleRequestError(
+                    f"chore {chore_id} is running on {self.id}; stop the robot to end it"
+                )
+        raise ConsoleRequestError(f"{self.id} has no queued chore {chore_id}", 404)
+
+    def stop(self, reason: str = "operator stop") -> None:
+        """Latch the robot's e-stop over the bridge; the running chore aborts."""
+        self.client.stop(reason=reason, timeout=2.0)
+        self.estopped = True
+        if self._mirror is not None:
+            self._mirror.hold_due = True  # the robot held as it latched
+
+    def clear_stop(self) -> None:
+        self.client.clear_stop(timeout=2.0)
+        with self._lock:
+            self.estopped = False
+            self._lock.notify_all()
+
+    # --------------------------------------------------------------------------- state
+    @property
+    def status(self) -> str:
+        if self.lost:
+            return "lost"
+        if self.estopped:
+            return "stopped"
+        return self.phase if self.current is not None else "idle"
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            queue = [{"id": c.id, "chore": c.text} for c in self.queue]
+            current = self.current
+        plan, verdicts = _progress(self._run_dir) if current is not None else ([], [])
+        return {
+            "id": self.id,
+            "address": self.entry.address,
+            "simulated": self.entry.simulated,
+            "status": self.status,
+            "estopped": self.estopped,
+            "executor": self.executor,
+            "chore": {"id": current.id, "chore": current.text} if current else None,
+            "plan": plan,
+            "verdicts": verdicts,
+            "queue": queue,
+            "history": list(self.history)[::-1],
+            "frame_seq": self.frame_seq,
+            "error": self.error,
+        }
+
+    # --------------------------------------------------------------------------- camera
+    def _camera_loop(self) -> None:
+        from robot_bridge.client import BridgeError
+
+        while not self._closing.is_set():
+            try:
+                for obs in self.client.stream_observations(self.camera_hz, duration_s=30.0):
+                    self.frame = _jpeg(obs.image)
+                    self.frame_seq += 1
+                    self.lost = False
+                    if self._closing.is_set():
+                        return
+            except BridgeError as exc:
+                if not self.lost:
+                    log.warning("robot.lost", robot=self.id, error=str(exc)[:200])
+                self.lost = True
+                self._closing.wait(1.0)
+
+    # --------------------------------------------------------------------------- agent
+    def _agent_loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._closing.is_set() and (not self.queue or self.estopped or self.lost):
+                    self._lock.wait(0.5)
+                if self._closing.is_set():
+                    break
+                self.current = self.queue.popleft()
+                self.phase, self.error, self._run_dir = "planning", "", None
+            try:
+                self._do(self.current)
+            finally:
+                with self._lock:
+                    self.current, self.phase = None, "idle"
+        if self._mirror is not None:
+            self._mirror.close()
+
+    def _do(self, chore: Chore) -> None:
+        from agent.run import RobotLostError, do_chore
+        from console.mirror import MirrorDriftError
+
+        before = set(self.runs.iterdir())
+        record = {"id": chore.id, "chore": chore.text, "started_at": time.time()}
+
+        def progress(message: str) -> None:
+            if self._run_dir is None:
+                new = [p for p in self.runs.iterdir() if p.is_dir() and p not in before]
+                self._run_dir = new[0] if new else None
+            if message.startswith("plan:") or message.startswith("["):
+                self.phase = "acting"
+
+        try:
+            summary = do_chore(
+                chore.text,
+                robot=self.entry.address,
+                executor=self.executor,
+                seed=self.entry.seed or 0,
+                runs=self.runs,
+                progress=progress,
+                make_executor=self._scripted if self.executor == "scripted" else None,
+                client_options=self._options,
+            )
+            record.update(
+                outcome="done" if summary["success_claimed"] else "failed",
+                run_id=summary["run_id"],
+                subtasks=summary["subtasks"],
+                failure=summary.get("failure", ""),
+                ground_truth=summary.get("ground_truth", {}).get("success"),
+            )
+        except RobotLostError as exc:
+            stopped = self.estopped or "estop" in str(exc)
+            self.estopped = self.estopped or stopped
+            record.update(outcome="stopped" if stopped else "lost", failure=str(exc))
+        except (ValueError, MirrorDriftError) as exc:  # PlanningError and refusals
+            record.update(outcome="refused", failure=str(exc))
+        except Exception as exc:  # the console must outlive a chore that crashes
+            log.exception("chore.crashed", robot=self.id, chore=chore.text)
+            record.update(outcome="error", failure=f"{type(exc).__name__}: {exc}")
+        finally:
+            if self._mirror is not None:
+                self._mirror.hold_due = True  # control ended: the robot held
+        record["plan"], record["verdicts"] = _progress(self._run_dir)
+        self.error = record.get("failure", "") if record["outcome"] != "done" else ""
+        record["finished_at"] = time.time()
+        self.history.append(record)
+        log.info("chore.finished", robot=self.id, chore=chore.text, outcome=record["outcome"])
+
+    def _scripted(self, info):
+        from console.mirror import MirroredScriptedExecutor, SimMirror
+
+        if not self.entry.simulated or self.entry.seed is None:
+            raise ValueError(
+                f"the scripted executor needs a simulated robot with a known scene seed; "
+                f"{self.id} is not one: start the console with --executor worldmodel"
+            )
+        if self._mirror is None:
+            self._mirror = SimMirror(self.entry.seed, self.entry.image_size or 64)
+        executor = MirroredScriptedExecutor(self._mirror, self.client.observe)
+        executor.on_phase = self._set_phase
+        return executor
+
+    def _set_phase(self, phase: str) -> None:
+        self.phase = phase
+
+
+def _jpeg(image) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="JPEG", quality=85)
+    return buf.getvalue()
+
+
+def _progress(run_dir: Path | None) -> tuple[list[dict], list[dict]]:
+    """The current plan (each subtask with its state) and the judge's latest verdicts, read from
+    the chore's events.jsonl."""
+    if run_dir is None or not (run_dir / "events.jsonl").exists():
+        return [], []
+    plan: list[dict] = []
+    verdicts: list[dict] = []
+    cursor = 0
+    for line in (run_dir / "events.jsonl").read_text().splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:  # a line being written
+            continue
+        kind = event.get("event")
+        if kind == "plan":
+            plan = [{"instruction": s["instruction"], "state": "pending"} for s in event["steps"]]
+        elif kind in ("chunk", "judged") and event.get("subtask", -1) < len(plan):
+            cursor = event["subtask"]
+            if plan[cursor]["state"] == "pending":
+                plan[cursor]["state"] = "active"
+            if kind == "judged":
+                verdicts.append(
+                    {
+                        "subtask": plan[cursor]["instruction"],
+                        "judge": event.get("judge"),
+                        "effects": event.get("perceived_effects"),
+                        "score": event.get("score"),
+                    }
+                )
+        elif kind == "subtask_done" and cursor < len(plan):
+            plan[cursor]["state"] = "done"
+            verdicts.append(
+                {
+                    "subtask": event.get("instruction"),
+                    "score": event.get("judge_score"),
+                    "claimed": True,
+                }
+            )
+        elif kind == "replan":
+            done = [p for p in plan if p["state"] == "done"]
+            plan = done + [{"instruction": s, "state": "pending"} for s in event["new_plan"]]
+        elif kind == "gave_up" and cursor < len(plan):
+            plan[cursor]["state"] = "failed"
+    return plan, verdicts[-VERDICTS:]

@@ -1,0 +1,130 @@
+// The operator console page: renders one card per robot from the /ws state pushes, shows camera
+// frames as they arrive, and calls the HTTP API for chores and stops. Plain ES module, no build.
+import { api } from "/static/api.js";
+
+const cards = new Map(); // robot id -> card element
+const main = document.getElementById("robots");
+const message = document.getElementById("message");
+
+function say(text, isError = false) {
+  message.textContent = text;
+  message.style.color = isError ? "#ff8a80" : "";
+}
+
+document.getElementById("stop-all").addEventListener("click", async () => {
+  // acts at once: no confirmation dialog
+  try {
+    const result = await api("POST", "/api/stop-all");
+    const failed = Object.keys(result.failed);
+    say(failed.length ? `stop failed on ${failed.join(", ")}` : `stopped ${result.stopped.length} robots`,
+      failed.length > 0);
+  } catch (err) { say(err.message, true); }
+});
+
+function card(robot) {
+  let el = cards.get(robot.id);
+  if (el) return el;
+  el = document.getElementById("card").content.firstElementChild.cloneNode(true);
+  el.dataset.robot = robot.id;
+  el.querySelector(".name").textContent = robot.id;
+  el.querySelector(".stop-one").addEventListener("click", async () => {
+    try { await api("POST", `/api/robots/${robot.id}/stop`); say(`stopped ${robot.id}`); }
+    catch (err) { say(err.message, true); }
+  });
+  el.querySelector(".chore-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = el.querySelector(".chore-input");
+    try {
+      const accepted = await api("POST", `/api/robots/${robot.id}/chores`, { chore: input.value });
+      say(`${robot.id}: queued "${accepted.chore}" (#${accepted.position})`);
+      input.value = "";
+    } catch (err) { say(err.message, true); }
+  });
+  const confirm = el.querySelector(".clear-confirm");
+  const clear = el.querySelector(".clear");
+  confirm.addEventListener("change", () => { clear.disabled = !confirm.checked; });
+  clear.addEventListener("click", async () => {
+    try {
+      await api("POST", `/api/robots/${robot.id}/clear-stop`, { confirm: true });
+      confirm.checked = false; clear.disabled = true;
+      say(`${robot.id}: e-stop cleared`);
+    } catch (err) { say(err.message, true); }
+  });
+  main.appendChild(el);
+  cards.set(robot.id, el);
+  return el;
+}
+
+function list(ul, items, render) {
+  ul.replaceChildren(...items.map((item) => {
+    const li = document.createElement("li");
+    render(li, item);
+    return li;
+  }));
+}
+
+function renderRobot(robot) {
+  const el = card(robot);
+  const status = el.querySelector(".status");
+  status.textContent = robot.status;
+  status.className = `status ${robot.status}`;
+  el.dataset.status = robot.status;
+  const last = robot.history[0];
+  const shown = robot.chore ? robot : (last || { plan: [], verdicts: [] });
+  el.querySelector(".chore").textContent = robot.chore ? `doing: ${robot.chore.chore}`
+    : (last ? `last: ${last.chore} (${last.outcome})` : "no chore");
+  list(el.querySelector(".plan"), shown.plan || [], (li, step) => {
+    li.textContent = step.instruction;
+    li.className = step.state;
+    li.dataset.state = step.state;
+  });
+  list(el.querySelector(".verdicts"), shown.verdicts || [], (li, v) => {
+    const score = v.score == null ? "?" : Number(v.score).toFixed(2);
+    li.textContent = `${v.subtask}: ${v.claimed ? "done" : "score"} ${score}` +
+      (v.effects == null ? "" : ` (effects ${v.effects ? "hold" : "not yet"})`);
+  });
+  list(el.querySelector(".queue"), robot.queue, (li, chore) => {
+    li.textContent = `queued: ${chore.chore} `;
+    const cancel = document.createElement("button");
+    cancel.textContent = "cancel";
+    cancel.type = "button";
+    cancel.addEventListener("click", async () => {
+      try { await api("DELETE", `/api/robots/${robot.id}/chores/${chore.id}`); }
+      catch (err) { say(err.message, true); }
+    });
+    li.appendChild(cancel);
+  });
+  list(el.querySelector(".history"), robot.history, (li, h) => {
+    const truth = h.ground_truth == null ? "" : ` (measured: ${h.ground_truth ? "done" : "not done"})`;
+    li.textContent = `${h.chore}: ${h.outcome}${truth}`;
+    li.dataset.outcome = h.outcome;
+  });
+  el.querySelector(".clear-row").hidden = !robot.estopped;
+  el.querySelector(".error").textContent = robot.error || "";
+}
+
+function showFrame(id, seq, jpeg) {
+  const el = cards.get(id);
+  if (!el) return;
+  const img = el.querySelector(".camera");
+  img.src = `data:image/jpeg;base64,${jpeg}`;
+  img.dataset.seq = seq;
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${scheme}://${location.host}/ws`);
+  const state = document.getElementById("connection");
+  ws.onopen = () => { state.textContent = "live"; };
+  ws.onmessage = (event) => {
+    const msg = JSON.parse(event.data);
+    if (msg.type === "state") msg.robots.forEach(renderRobot);
+    else if (msg.type === "frame") showFrame(msg.robot, msg.seq, msg.jpeg);
+  };
+  ws.onclose = () => {
+    state.textContent = "disconnected; retrying…";
+    setTimeout(connect, 1000);
+  };
+}
+
+connect();

@@ -1,0 +1,126 @@
+"""The console's HTTP API against a real server and two real simulated robots (fleet up)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+
+import httpx
+
+from robot_bridge.client import RobotClient
+from tests.console.conftest import robot_addresses, wait_for
+
+
+def test_page_and_openapi_are_served(console):
+    page = httpx.get(console + "/")
+    assert page.status_code == 200 and "STOP ALL" in page.text and "app.js" in page.text
+    assert httpx.get(console + "/static/app.js").status_code == 200
+    paths = httpx.get(console + "/openapi.json").json()["paths"]
+    for path in (
+        "/api/robots",
+        "/api/robots/{robot_id}/chores",
+        "/api/robots/{robot_id}/chores/{chore_id}",
+        "/api/robots/{robot_id}/stop",
+        "/api/robots/{robot_id}/clear-stop",
+        "/api/stop-all",
+    ):
+        assert path in paths
+
+
+def test_every_robot_has_a_card_state_and_a_live_camera(console):
+    robots = httpx.get(console + "/api/robots").json()
+    assert [r["id"] for r in robots] == ["robot-1", "robot-2"]
+    assert all(r["status"] == "idle" and r["executor"] == "scripted" for r in robots)
+    first = {r["id"]: r["frame_seq"] for r in robots}
+    time.sleep(2.0)
+    later = {r["id"]: r["frame_seq"] for r in httpx.get(console + "/api/robots").json()}
+    for rid in first:
+        assert later[rid] - first[rid] >= 8, f"{rid}: {later[rid] - first[rid]} frames in 2 s"
+    jpeg = httpx.get(console + "/api/robots/robot-1/camera.jpg")
+    assert jpeg.headers["content-type"] == "image/jpeg" and jpeg.content[:2] == b"\xff\xd8"
+
+
+def test_chores_sent_to_two_robots_at_once_both_finish(console, fleet):
+    def send(rid: str) -> dict:
+        reply = httpx.post(f"{console}/api/robots/{rid}/chores", json={"chore": "press the button"})
+        assert reply.status_code == 202, reply.text
+        return reply.json()
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        accepted = list(pool.map(send, ["robot-1", "robot-2"]))
+    assert all(a["position"] == 1 and a["chore"] == "press the button" for a in accepted)
+
+    def finished() -> list[dict] | None:
+        robots = httpx.get(console + "/api/robots").json()
+        done = [
+            next((h for h in r["history"] if h["id"] == a["id"]), None)
+            for r, a in zip(robots, accepted, strict=True)
+        ]
+        return done if all(done) else None
+
+    done = wait_for(finished, 240, "both chores to finish")
+    for record in done:
+        assert record["outcome"] == "done", record
+        assert record["ground_truth"] is True  # the simulator's measure, not the judge's claim
+        assert record["subtasks"][0]["skill"] == "press_button"
+        # the plan with each subtask's state, and the judge's verdicts, stay in the history
+        assert record["plan"] == [{"instruction": "press the button", "state": "done"}]
+        assert record["verdicts"][-1]["claimed"] and record["verdicts"][-1]["score"] >= 0.5
+    assert all(r["status"] == "idle" for r in httpx.get(console + "/api/robots").json())
+
+
+def test_bad_requests_get_clear_errors_and_change_nothing(console):
+    before = httpx.get(console + "/api/robots/robot-1").json()
+    url = console + "/api/robots/robot-1/chores"
+    cases = [
+        (httpx.post(url, json={"chore": ""}), 422, "at least 1 character"),
+        (httpx.post(url, json={"chore": "x" * 301}), 422, "at most 300 characters"),
+        (httpx.post(url, json={"chore": "open", "robot": "all"}), 422, "robot: Extra inputs"),
+        (httpx.post(url, json={"task": "open the drawer"}), 422, "chore: Field required"),
+        (
+            httpx.post(url, content=b"{not json", headers={"content-type": "application/json"}),
+            422,
+            "not JSON",
+        ),
+        (httpx.post(url, json={"chore": "y" * 20_000}), 413, "too large"),
+        (httpx.post(console + "/api/robots/robot-9/chores", json={"chore": "a"}), 404, "robot-1"),
+        (httpx.post(console + "/api/robots/robot-1/clear-stop", json={}), 422, "confirm"),
+        (httpx.delete(url + "/nope"), 404, "no queued chore"),
+    ]
+    for reply, status, words in cases:
+        assert reply.status_code == status, (reply.status_code, reply.text)
+        assert words in reply.json()["detail"], reply.json()
+    after = httpx.get(console + "/api/robots/robot-1").json()
+    assert after["queue"] == before["queue"] == [] and after["history"] == before["history"]
+
+
+def test_queue_waits_while_stopped_cancel_removes_and_stop_all_latches_every_robot(console, fleet):
+    stop = httpx.post(console + "/api/stop-all")
+    assert stop.status_code == 200 and stop.json() == {
+        "stopped": ["robot-1", "robot-2"],
+        "failed": {},
+    }
+    for address in robot_addresses(fleet).values():  # checked over the bridge itself
+        with RobotClient(address) as robot:
+            assert robot.stop(reason="test: is it latched?") is True
+    robots = httpx.get(console + "/api/robots").json()
+    assert [r["status"] for r in robots] == ["stopped", "stopped"]
+
+    url = console + "/api/robots/robot-2/chores"
+    first = httpx.post(url, json={"chore": "open the drawer"}).json()
+    second = httpx.post(url, json={"chore": "close the drawer"}).json()
+    assert second["position"] == 2
+    time.sleep(1.0)  # a stopped robot starts nothing from its queue
+    queued = httpx.get(console + "/api/robots/robot-2").json()["queue"]
+    assert [c["id"] for c in queued] == [first["id"], second["id"]]
+    assert httpx.delete(f"{url}/{first['id']}").json()["cancelled"] == first["id"]
+    queued = httpx.get(console + "/api/robots/robot-2").json()["queue"]
+    assert [c["id"] for c in queued] == [second["id"]]
+    assert httpx.delete(f"{url}/{second['id']}").status_code == 200
+
+    clear = httpx.post(console + "/api/robots/robot-2/clear-stop", json={"confirm": True})
+    assert clear.status_code == 200
+    robots = {r["id"]: r for r in httpx.get(console + "/api/robots").json()}
+    assert robots["robot-2"]["status"] == "idle" and robots["robot-1"]["status"] == "stopped"
+    with RobotClient(robot_addresses(fleet)["robot-2"]) as robot:
+        assert robot.clear_stop() is False  # the console had cleared it already
