@@ -192,7 +192,16 @@ def _is_ours(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return b"bridge" in cmdline and b"serve" in cmdline and b"--sim" in cmdline
+    ours = b"bridge" in cmdline and b"serve" in cmdline and b"--sim" in cmdline
+    return ours and not _gone(pid)
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or only its zombie (exited, waiting for a parent that may never reap)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _terminate(pid: int, timeout: float = 10.0) -> None:
@@ -207,7 +216,7 @@ def _terminate(pid: int, timeout: float = 10.0) -> None:
             if waited:
                 return
         except ChildProcessError:  # started by another process: poll
-            if not Path(f"/proc/{pid}").exists():
+            if _gone(pid):
                 return
         time.sleep(0.05)
     try:
