@@ -254,6 +254,16 @@ def create_app(console: Console, token: str | None = None, secure_cookie: bool =
         chore = console.robot(robot_id).cancel(chore_id)
         return {"robot": robot_id, "cancelled": chore.id, "chore": chore.text}
 
+    @app.post("/api/robots/{robot_id}/pause", summary="Pause the running chore between chunks")
+    def pause(robot_id: str) -> dict:
+        console.robot(robot_id).pause()
+        return {"robot": robot_id, "paused": True}
+
+    @app.post("/api/robots/{robot_id}/resume", summary="Resume a paused chore")
+    def resume(robot_id: str) -> dict:
+        console.robot(robot_id).resume()
+        return {"robot": robot_id, "paused": False}
+
     @app.post("/api/robots/{robot_id}/stop", summary="Latch one robot's e-stop")
     def stop(robot_id: str) -> StopResult:
         agent = console.robot(robot_id)

@@ -86,6 +86,8 @@ class RobotAgent:
         self.frame: bytes | None = None  # the latest camera frame, JPEG
         self.frame_seq = 0
         self._run_dir: Path | None = None
+        self._running = threading.Event()  # cleared: the chore pauses before its next chunk
+        self._running.set()
         self._mirror = None  # console.mirror.SimMirror, made and used on the agent thread
         self._threads = [
             threading.Thread(target=self._camera_loop, name=f"camera-{self.id}", daemon=True),
@@ -99,6 +101,7 @@ class RobotAgent:
 
     def close(self) -> None:
         self._closing.set()
+        self._running.set()
         with self._lock:
             self._lock.notify_all()
         for thread in self._threads:
@@ -128,6 +131,19 @@ class RobotAgent:
                     f"chore {chore_id} is running on {self.id}; stop the robot to end it"
                 )
         raise ConsoleRequestError(f"{self.id} has no queued chore {chore_id}", 404)
+
+    def pause(self) -> None:
+        """Pause the running chore before its next action chunk (control is kept meanwhile)."""
+        with self._lock:
+            if self.current is None:
+                raise ConsoleRequestError(f"{self.id} is not doing a chore; nothing to pause")
+            self._running.clear()
+
+    def resume(self) -> None:
+        with self._lock:
+            if self._running.is_set():
+                raise ConsoleRequestError(f"{self.id} is not paused")
+            self._running.set()
 
     def stop(self, reason: str = "operator stop") -> None:
         """Latch the robot's e-stop over the bridge; the running chore aborts."""
@@ -162,6 +178,7 @@ class RobotAgent:
             "simulated": self.entry.simulated,
             "status": self.status,
             "estopped": self.estopped,
+            "paused": not self._running.is_set(),
             "executor": self.executor,
             "chore": {"id": current.id, "chore": current.text} if current else None,
             "plan": plan,
@@ -205,6 +222,7 @@ class RobotAgent:
             finally:
                 with self._lock:
                     self.current, self.phase = None, "idle"
+                    self._running.set()
         if self._mirror is not None:
             self._mirror.close()
 
@@ -230,7 +248,7 @@ class RobotAgent:
                 seed=self.entry.seed or 0,
                 runs=self.runs,
                 progress=progress,
-                make_executor=self._scripted if self.executor == "scripted" else None,
+                make_executor=self._make_executor,
                 client_options=self._options,
             )
             record.update(
@@ -258,7 +276,16 @@ class RobotAgent:
         self.history.append(record)
         log.info("chore.finished", robot=self.id, chore=chore.text, outcome=record["outcome"])
 
-    def _scripted(self, info):
+    def _make_executor(self, info):
+        if self.executor != "scripted":
+            from agent.run import _make_executor  # the executors `reverie do` builds
+
+            inner = _make_executor(self.executor, None, 4, info, self.entry.seed or 0)
+        else:
+            inner = self._scripted()
+        return PausableExecutor(inner, self._running, self._closing, self._set_phase)
+
+    def _scripted(self):
         from console.mirror import MirroredScriptedExecutor, SimMirror
 
         if not self.entry.simulated or self.entry.seed is None:
@@ -274,6 +301,30 @@ class RobotAgent:
 
     def _set_phase(self, phase: str) -> None:
         self.phase = phase
+
+
+class PausableExecutor:
+    """Any executor, held before each chunk while its robot's chore is paused."""
+
+    def __init__(self, inner, running: threading.Event, closing: threading.Event, on_phase):
+        self.inner, self.name = inner, inner.name
+        self._running, self._closing, self._on_phase = running, closing, on_phase
+
+    def _wait(self) -> None:
+        if self._running.is_set():
+            return
+        self._on_phase("paused")
+        while not self._running.wait(0.2) and not self._closing.is_set():
+            pass
+        self._on_phase("acting")
+
+    def begin(self, step) -> None:
+        self._wait()
+        self.inner.begin(step)
+
+    def propose(self, step, frame, state, objects=None):
+        self._wait()
+        return self.inner.propose(step, frame, state, objects)
 
 
 def _jpeg(image) -> bytes:

@@ -40,6 +40,11 @@ function card(robot) {
       input.value = "";
     } catch (err) { say(err.message, true); }
   });
+  el.querySelector(".pause").addEventListener("click", async (event) => {
+    const action = event.target.dataset.action;
+    try { await api("POST", `/api/robots/${robot.id}/${action}`); say(`${robot.id}: ${action}d`); }
+    catch (err) { say(err.message, true); }
+  });
   const confirm = el.querySelector(".clear-confirm");
   const clear = el.querySelector(".clear");
   confirm.addEventListener("change", () => { clear.disabled = !confirm.checked; });
@@ -100,6 +105,10 @@ function renderRobot(robot) {
     li.dataset.outcome = h.outcome;
   });
   el.querySelector(".clear-row").hidden = !robot.estopped;
+  const pause = el.querySelector(".pause");
+  pause.hidden = !robot.chore;
+  pause.dataset.action = robot.paused ? "resume" : "pause";
+  pause.textContent = robot.paused ? "Resume" : "Pause";
   el.querySelector(".error").textContent = robot.error || "";
 }
 

@@ -124,3 +124,24 @@ def test_queue_waits_while_stopped_cancel_removes_and_stop_all_latches_every_rob
     assert robots["robot-2"]["status"] == "idle" and robots["robot-1"]["status"] == "stopped"
     with RobotClient(robot_addresses(fleet)["robot-2"]) as robot:
         assert robot.clear_stop() is False  # the console had cleared it already
+
+
+def test_a_paused_chore_holds_between_chunks_and_resumes_to_the_end(console, fleet):
+    url = console + "/api/robots/robot-1"
+    assert httpx.post(url + "/pause").status_code == 409  # nothing to pause
+    chore = httpx.post(url + "/chores", json={"chore": "press the button"}).json()
+    wait_for(lambda: httpx.get(url).json()["chore"], 30, "the chore to start")
+    assert httpx.post(url + "/pause").json() == {"robot": "robot-1", "paused": True}
+    wait_for(lambda: httpx.get(url).json()["status"] == "paused", 60, "the robot paused")
+    with RobotClient(robot_addresses(fleet)["robot-1"]) as robot:
+        before = robot.observe().step
+        time.sleep(1.0)
+        assert robot.observe().step == before  # nothing moves while paused
+    assert httpx.post(url + "/resume").json()["paused"] is False
+    assert httpx.post(url + "/resume").status_code == 409  # not paused any more
+
+    def record():
+        return next((h for h in httpx.get(url).json()["history"] if h["id"] == chore["id"]), None)
+
+    done = wait_for(record, 120, "the resumed chore to finish")
+    assert done["outcome"] == "done" and done["ground_truth"] is True
