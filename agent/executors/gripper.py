@@ -100,20 +100,4 @@ class HandControl:
             )
         if not guarded:
             return {}
-        held = np.flatnonzero(latched != actions[:, 3])
-        return {
-            "grasp_held": len(held),
-            "regrasp": regrasp,
-            "held_at": int(held[0]) if len(held) else None,
-        }
-
-
-def before_held_grasp(actions: np.ndarray, info: dict) -> np.ndarray:
-    """The actions up to the first close the guard held back (at least one).
-
-    Why: what an imagination does after its grasp (lift, carry to the target) assumes a block in
-    the hand; with the close held back the real hand is empty, and carrying those moves out
-    walked it away from the block and back again (seen in closed-loop traces). The executor
-    imagines again from where the hand really is instead."""
-    held_at = info.get("held_at")
-    return actions if held_at is None else actions[: max(1, held_at)]
+        return {"grasp_held": int((latched != actions[:, 3]).sum()), "regrasp": regrasp}

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.executors.base import Proposal
-from agent.executors.gripper import HandControl, before_held_grasp
+from agent.executors.gripper import HandControl
 from agent.executors.worldmodel import ACTION_LIMIT, DEFAULT_CHUNK, _fit
 from agent.planners.base import PlannedStep
 from agent.robot_fit import trained_step_size
@@ -54,5 +54,4 @@ class PolicyExecutor:
         actions = self.policy.act(context, step.skill, state, self._goals)[: self.chunk].copy()
         block = (objects or {}).get(step.args.get("object", ""))
         info = self.hand.apply(step.skill, block, actions, np.asarray(state, np.float64))
-        actions = before_held_grasp(actions, info)
         return Proposal(actions=np.clip(actions, -ACTION_LIMIT, ACTION_LIMIT), info=info)

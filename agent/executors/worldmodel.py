@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from agent.executors.base import Proposal
-from agent.executors.gripper import HandControl, before_held_grasp
+from agent.executors.gripper import HandControl
 from agent.planners.base import PlannedStep
 from agent.robot_fit import trained_step_size
 
@@ -124,13 +124,11 @@ class WorldModelExecutor:
             actions[:overlap] = (actions[:overlap] + self._planned[:overlap]) / 2
         block = (objects or {}).get(step.args.get("object", ""))
         gripper = self.hand.apply(step.skill, block, actions, np.asarray(state, np.float64))
-        actions = before_held_grasp(actions, gripper)
         best = int(np.flatnonzero(keep)[np.argmax(result.scores[keep])])
-        # what the rollout planned past this chunk, unless it was cut at a held-back grasp
-        self._planned = result.actions[best, k:] if len(actions) == k else None
+        self._planned = result.actions[best, k:]
         return Proposal(
             actions=np.clip(actions, -ACTION_LIMIT, ACTION_LIMIT),
-            imagined=result.frames[best, 1 : len(actions) + 1],
+            imagined=result.frames[best, 1 : k + 1],
             scores=[round(float(s), 4) for s in result.scores],
             info={
                 "kept": int(keep.sum()),

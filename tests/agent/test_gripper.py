@@ -91,13 +91,3 @@ def test_a_close_the_guard_holds_back_would_miss(sim):
     offset = np.array([0.03, 0.0, 0.0])
     assert not within_grasp(BLOCK + offset, BLOCK)
     assert not _grasp_lifts(sim, offset)
-
-
-def test_a_chunk_ends_before_the_first_held_back_grasp_but_never_empty():
-    from agent.executors.gripper import before_held_grasp
-
-    actions = np.arange(16, dtype=float).reshape(4, 4)
-    assert before_held_grasp(actions, {"held_at": 2}).tolist() == actions[:2].tolist()
-    assert len(before_held_grasp(actions, {"held_at": 0})) == 1  # the robot still moves
-    assert before_held_grasp(actions, {"held_at": None}) is actions
-    assert before_held_grasp(actions, {}) is actions  # a skill without a guard
