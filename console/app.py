@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from console.fleet import Fleet
-from console.robots import ConsoleRequestError, RobotAgent
+from console.robots import MAX_QUEUE, ConsoleRequestError, RobotAgent
 
 COOKIE = "reverie_console"
 MAX_BODY_BYTES = 16 * 1024
@@ -50,6 +50,24 @@ class ChoreRequest(BaseModel):
         if not value or not value.isprintable():
             raise ValueError("a chore is one line of printable text, e.g. 'open the drawer'")
         return value
+
+
+class FleetChoreRequest(ChoreRequest):
+    """One chore for several robots at once: each robot queues its own copy."""
+
+    robots: list[str] = Field(min_length=1, max_length=64, examples=[["robot-1", "robot-2"]])
+
+    @field_validator("robots")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("list each robot once")
+        return value
+
+
+class MoveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    position: int = Field(ge=1, le=1000, description="1 runs next; past the end means last")
 
 
 class ClearStopRequest(BaseModel):
@@ -248,6 +266,19 @@ def create_app(console: Console, token: str | None = None, secure_cookie: bool =
         chore = agent.enqueue(request.chore)
         position = next((i + 1 for i, c in enumerate(agent.queue) if c.id == chore.id), 0)
         return ChoreAccepted(robot=robot_id, id=chore.id, chore=chore.text, position=position)
+
+    @app.post("/api/chores", status_code=202, summary="Queue one chore on several robots")
+    def enqueue_many(request: FleetChoreRequest) -> list[ChoreAccepted]:
+        agents = [console.robot(rid) for rid in request.robots]  # all known, or nothing queued
+        full = [a.id for a in agents if len(a.queue) >= MAX_QUEUE]
+        if full:
+            raise ConsoleRequestError(f"queue full on {', '.join(full)}; nothing was queued", 429)
+        return [enqueue(a.id, ChoreRequest(chore=request.chore)) for a in agents]
+
+    @app.post("/api/robots/{robot_id}/chores/{chore_id}/move", summary="Reorder a queued chore")
+    def move(robot_id: str, chore_id: str, request: MoveRequest) -> dict:
+        position = console.robot(robot_id).move(chore_id, request.position)
+        return {"robot": robot_id, "id": chore_id, "position": position}
 
     @app.delete("/api/robots/{robot_id}/chores/{chore_id}", summary="Cancel a queued chore")
     def cancel(robot_id: str, chore_id: str) -> dict:

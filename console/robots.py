@@ -120,6 +120,17 @@ class RobotAgent:
             self._lock.notify_all()
         return chore
 
+    def move(self, chore_id: str, position: int) -> int:
+        """Move a queued chore to `position` (1 runs next; past the end means last)."""
+        with self._lock:
+            chore = next((c for c in self.queue if c.id == chore_id), None)
+            if chore is None:
+                raise ConsoleRequestError(f"{self.id} has no queued chore {chore_id}", 404)
+            self.queue.remove(chore)
+            index = min(position, len(self.queue) + 1) - 1
+            self.queue.insert(index, chore)
+            return index + 1
+
     def cancel(self, chore_id: str) -> Chore:
         with self._lock:
             for chore in self.queue:

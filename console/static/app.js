@@ -21,6 +21,18 @@ document.getElementById("stop-all").addEventListener("click", async () => {
   } catch (err) { say(err.message, true); }
 });
 
+document.getElementById("fleet-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const input = document.getElementById("fleet-chore");
+  const robots = [...cards].filter(([, el]) => el.querySelector(".select").checked).map(([id]) => id);
+  if (!robots.length) { say("tick the robots this chore is for", true); return; }
+  try {
+    const accepted = await api("POST", "/api/chores", { robots, chore: input.value });
+    say(`queued "${accepted[0].chore}" on ${robots.join(", ")}`);
+    input.value = "";
+  } catch (err) { say(err.message, true); }
+});
+
 function card(robot) {
   let el = cards.get(robot.id);
   if (el) return el;
@@ -97,7 +109,16 @@ function renderRobot(robot) {
       try { await api("DELETE", `/api/robots/${robot.id}/chores/${chore.id}`); }
       catch (err) { say(err.message, true); }
     });
-    li.appendChild(cancel);
+    const up = document.createElement("button");
+    up.textContent = "↑";
+    up.type = "button";
+    up.title = "run sooner";
+    up.addEventListener("click", async () => {
+      const position = Math.max(1, robot.queue.findIndex((c) => c.id === chore.id));
+      try { await api("POST", `/api/robots/${robot.id}/chores/${chore.id}/move`, { position }); }
+      catch (err) { say(err.message, true); }
+    });
+    li.append(up, cancel);
   });
   list(el.querySelector(".history"), robot.history, (li, h) => {
     const truth = h.ground_truth == null ? "" : ` (measured: ${h.ground_truth ? "done" : "not done"})`;

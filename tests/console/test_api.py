@@ -94,7 +94,9 @@ def test_bad_requests_get_clear_errors_and_change_nothing(console):
     assert after["queue"] == before["queue"] == [] and after["history"] == before["history"]
 
 
-def test_queue_waits_while_stopped_cancel_removes_and_stop_all_latches_every_robot(console, fleet):
+def test_queue_waits_while_stopped_reorder_cancel_selection_and_stop_all_latches_every_robot(
+    console, fleet
+):
     stop = httpx.post(console + "/api/stop-all")
     assert stop.status_code == 200 and stop.json() == {
         "stopped": ["robot-1", "robot-2"],
@@ -113,10 +115,33 @@ def test_queue_waits_while_stopped_cancel_removes_and_stop_all_latches_every_rob
     time.sleep(1.0)  # a stopped robot starts nothing from its queue
     queued = httpx.get(console + "/api/robots/robot-2").json()["queue"]
     assert [c["id"] for c in queued] == [first["id"], second["id"]]
+    moved = httpx.post(f"{url}/{second['id']}/move", json={"position": 1})
+    assert moved.json()["position"] == 1
+    queued = httpx.get(console + "/api/robots/robot-2").json()["queue"]
+    assert [c["id"] for c in queued] == [second["id"], first["id"]]
+    assert httpx.post(f"{url}/{second['id']}/move", json={"position": 0}).status_code == 422
     assert httpx.delete(f"{url}/{first['id']}").json()["cancelled"] == first["id"]
     queued = httpx.get(console + "/api/robots/robot-2").json()["queue"]
     assert [c["id"] for c in queued] == [second["id"]]
     assert httpx.delete(f"{url}/{second['id']}").status_code == 200
+
+    # one chore for a selection of robots: each queues its own copy, or none does
+    many = console + "/api/chores"
+    refused = httpx.post(many, json={"robots": ["robot-1", "robot-7"], "chore": "open the drawer"})
+    assert refused.status_code == 404 and "robot-7" in refused.json()["detail"]
+    assert (
+        httpx.post(many, json={"robots": ["robot-1", "robot-1"], "chore": "a"}).status_code == 422
+    )
+    assert all(not r["queue"] for r in httpx.get(console + "/api/robots").json())
+    sent = httpx.post(many, json={"robots": ["robot-1", "robot-2"], "chore": "open the drawer"})
+    assert sent.status_code == 202 and [a["robot"] for a in sent.json()] == ["robot-1", "robot-2"]
+    for accepted in sent.json():
+        assert (
+            httpx.delete(
+                f"{console}/api/robots/{accepted['robot']}/chores/{accepted['id']}"
+            ).status_code
+            == 200
+        )
 
     clear = httpx.post(console + "/api/robots/robot-2/clear-stop", json={"confirm": True})
     assert clear.status_code == 200

@@ -1,5 +1,6 @@
 """The console page in a real headless browser (Debian chromium driven by playwright): two live
-cards, a typed chore done, and stop all stopping every robot (checked over the bridge)."""
+cards, a typed chore done, one chore sent to both robots at once done by both, and stop all
+stopping every robot (checked over the bridge)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,22 @@ def test_page_shows_live_robots_does_a_typed_chore_and_stops_all(page, console, 
     assert "(measured: done)" in finished.inner_text()
     assert card.locator(".plan li.done").count() >= 1
     assert "done" in card.locator(".verdicts").inner_text()
+
+    # one chore for both robots at once, from the selection box: both finish
+    history = {r: page.locator(f'[data-robot="{r}"] .history li') for r in ("robot-1", "robot-2")}
+    before = {r: h.filter(has_text="press the button").count() for r, h in history.items()}
+    for robot in history:
+        page.locator(f'[data-robot="{robot}"] .select').check()
+    page.locator("#fleet-chore").fill("press the button")
+    page.locator("#fleet-form button").click()
+    for robot, items in history.items():
+        page.locator(f'[data-robot="{robot}"] details summary').evaluate(
+            "s => s.parentElement.open = true"
+        )
+        items.filter(has_text="press the button").nth(before[robot]).wait_for(timeout=240_000)
+        assert (
+            items.filter(has_text="press the button").first.get_attribute("data-outcome") == "done"
+        )
 
     # stop all: in the fixed bar, no confirmation dialog
     page.on("dialog", lambda d: pytest.fail(f"unexpected dialog: {d.message}"))
