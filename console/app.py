@@ -16,10 +16,10 @@ from contextlib import asynccontextmanager
 from http.cookies import SimpleCookie
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
-from fastapi import FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI, Header, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -37,6 +37,23 @@ STATIC = Path(str(resources.files("console") / "static"))
 
 
 # ----------------------------------------------------------------------------------- models
+OPERATOR_PATTERN = r"^[A-Za-z0-9_.@-]{1,40}$"
+OperatorHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Reverie-Operator",
+        pattern=OPERATOR_PATTERN,
+        description="who sends the command; a robot under an operator's control takes commands "
+        "(not stops) only from them",
+    ),
+]
+
+
+class ControlRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    operator: str = Field(pattern=OPERATOR_PATTERN, examples=["alice"])
+
+
 class ChoreRequest(BaseModel):
     """A chore for one robot, in plain language."""
 
@@ -108,6 +125,12 @@ class Console:
         for agent in self.robots.values():
             agent.close()
         self._pool.shutdown(wait=False)
+
+    def controlled(self, robot_id: str, operator: str | None) -> RobotAgent:
+        """The robot, if `operator` may command it (no one controls it, or they do)."""
+        agent = self.robot(robot_id)
+        agent.check_operator(operator)
+        return agent
 
     def robot(self, robot_id: str) -> RobotAgent:
         try:
@@ -261,41 +284,58 @@ def create_app(console: Console, token: str | None = None, secure_cookie: bool =
         return Response(frame, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
     @app.post("/api/robots/{robot_id}/chores", status_code=202, summary="Queue a chore")
-    def enqueue(robot_id: str, request: ChoreRequest) -> ChoreAccepted:
-        agent = console.robot(robot_id)
+    def enqueue(
+        robot_id: str, request: ChoreRequest, operator: OperatorHeader = None
+    ) -> ChoreAccepted:
+        agent = console.controlled(robot_id, operator)
         chore = agent.enqueue(request.chore)
         position = next((i + 1 for i, c in enumerate(agent.queue) if c.id == chore.id), 0)
         return ChoreAccepted(robot=robot_id, id=chore.id, chore=chore.text, position=position)
 
     @app.post("/api/chores", status_code=202, summary="Queue one chore on several robots")
-    def enqueue_many(request: FleetChoreRequest) -> list[ChoreAccepted]:
-        agents = [console.robot(rid) for rid in request.robots]  # all known, or nothing queued
+    def enqueue_many(
+        request: FleetChoreRequest, operator: OperatorHeader = None
+    ) -> list[ChoreAccepted]:
+        # every robot known and commandable, or nothing queued
+        agents = [console.controlled(rid, operator) for rid in request.robots]
         full = [a.id for a in agents if len(a.queue) >= MAX_QUEUE]
         if full:
             raise ConsoleRequestError(f"queue full on {', '.join(full)}; nothing was queued", 429)
-        return [enqueue(a.id, ChoreRequest(chore=request.chore)) for a in agents]
+        return [enqueue(a.id, ChoreRequest(chore=request.chore), operator) for a in agents]
 
     @app.post("/api/robots/{robot_id}/chores/{chore_id}/move", summary="Reorder a queued chore")
-    def move(robot_id: str, chore_id: str, request: MoveRequest) -> dict:
-        position = console.robot(robot_id).move(chore_id, request.position)
+    def move(
+        robot_id: str, chore_id: str, request: MoveRequest, operator: OperatorHeader = None
+    ) -> dict:
+        position = console.controlled(robot_id, operator).move(chore_id, request.position)
         return {"robot": robot_id, "id": chore_id, "position": position}
 
     @app.delete("/api/robots/{robot_id}/chores/{chore_id}", summary="Cancel a queued chore")
-    def cancel(robot_id: str, chore_id: str) -> dict:
-        chore = console.robot(robot_id).cancel(chore_id)
+    def cancel(robot_id: str, chore_id: str, operator: OperatorHeader = None) -> dict:
+        chore = console.controlled(robot_id, operator).cancel(chore_id)
         return {"robot": robot_id, "cancelled": chore.id, "chore": chore.text}
 
     @app.post("/api/robots/{robot_id}/pause", summary="Pause the running chore between chunks")
-    def pause(robot_id: str) -> dict:
-        console.robot(robot_id).pause()
+    def pause(robot_id: str, operator: OperatorHeader = None) -> dict:
+        console.controlled(robot_id, operator).pause()
         return {"robot": robot_id, "paused": True}
 
     @app.post("/api/robots/{robot_id}/resume", summary="Resume a paused chore")
-    def resume(robot_id: str) -> dict:
-        console.robot(robot_id).resume()
+    def resume(robot_id: str, operator: OperatorHeader = None) -> dict:
+        console.controlled(robot_id, operator).resume()
         return {"robot": robot_id, "paused": False}
 
-    @app.post("/api/robots/{robot_id}/stop", summary="Latch one robot's e-stop")
+    @app.post("/api/robots/{robot_id}/control", summary="Take control of a robot (one operator)")
+    def claim(robot_id: str, request: ControlRequest) -> dict:
+        console.robot(robot_id).claim(request.operator)
+        return {"robot": robot_id, "operator": request.operator}
+
+    @app.delete("/api/robots/{robot_id}/control", summary="Give up control of a robot")
+    def release(robot_id: str, operator: OperatorHeader = None) -> dict:
+        console.robot(robot_id).release(operator)
+        return {"robot": robot_id, "operator": None}
+
+    @app.post("/api/robots/{robot_id}/stop", summary="Latch one robot's e-stop (anyone)")
     def stop(robot_id: str) -> StopResult:
         agent = console.robot(robot_id)
         try:
@@ -309,8 +349,10 @@ def create_app(console: Console, token: str | None = None, secure_cookie: bool =
         return console.stop_all()
 
     @app.post("/api/robots/{robot_id}/clear-stop", summary="Clear a robot's e-stop (deliberate)")
-    def clear_stop(robot_id: str, request: ClearStopRequest) -> dict:
-        agent = console.robot(robot_id)
+    def clear_stop(
+        robot_id: str, request: ClearStopRequest, operator: OperatorHeader = None
+    ) -> dict:
+        agent = console.controlled(robot_id, operator)
         agent.clear_stop()
         return {"robot": robot_id, "estopped": False}
 

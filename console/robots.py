@@ -81,6 +81,7 @@ class RobotAgent:
         self.current: Chore | None = None
         self.phase = "idle"  # planning / acting / checking while a chore runs
         self.estopped = False
+        self.operator: str | None = None  # the one operator controlling this robot, if any
         self.lost = False
         self.error = ""
         self.frame: bytes | None = None  # the latest camera frame, JPEG
@@ -109,6 +110,35 @@ class RobotAgent:
         self.client.close()
 
     # --------------------------------------------------------------------------- operator
+    def claim(self, operator: str) -> None:
+        """Take control of this robot for `operator`; refused while another operator has it."""
+        with self._lock:
+            if self.operator not in (None, operator):
+                raise ConsoleRequestError(
+                    f"{self.id} is controlled by {self.operator}; they must release it first"
+                )
+            self.operator = operator
+
+    def release(self, operator: str | None) -> None:
+        with self._lock:
+            if self.operator is None:
+                raise ConsoleRequestError(f"no operator controls {self.id}")
+            if operator != self.operator:
+                raise ConsoleRequestError(
+                    f"{self.id} is controlled by {self.operator}; only they can release it"
+                )
+            self.operator = None
+
+    def check_operator(self, operator: str | None) -> None:
+        """Commands (not stops) come only from the controlling operator, when there is one."""
+        holder = self.operator
+        if holder is not None and operator != holder:
+            raise ConsoleRequestError(
+                f"{self.id} is controlled by {holder}; send X-Reverie-Operator: {holder}, or ask "
+                "them to release it (anyone may stop it)",
+                423,
+            )
+
     def enqueue(self, text: str) -> Chore:
         with self._lock:
             if len(self.queue) >= MAX_QUEUE:
@@ -190,6 +220,7 @@ class RobotAgent:
             "status": self.status,
             "estopped": self.estopped,
             "paused": not self._running.is_set(),
+            "operator": self.operator,
             "executor": self.executor,
             "chore": {"id": current.id, "chore": current.text} if current else None,
             "plan": plan,

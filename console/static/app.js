@@ -1,10 +1,17 @@
 // The operator console page: renders one card per robot from the /ws state pushes, shows camera
 // frames as they arrive, and calls the HTTP API for chores and stops. Plain ES module, no build.
-import { api } from "/static/api.js";
+import { api, operator, setOperator } from "/static/api.js";
 
 const cards = new Map(); // robot id -> card element
 const main = document.getElementById("robots");
 const message = document.getElementById("message");
+
+const operatorInput = document.getElementById("operator");
+operatorInput.value = operator();
+operatorInput.addEventListener("change", () => {
+  if (operatorInput.checkValidity() && operatorInput.value) setOperator(operatorInput.value);
+  else operatorInput.value = operator();
+});
 
 function say(text, isError = false) {
   message.textContent = text;
@@ -56,6 +63,15 @@ function card(robot) {
     const action = event.target.dataset.action;
     try { await api("POST", `/api/robots/${robot.id}/${action}`); say(`${robot.id}: ${action}d`); }
     catch (err) { say(err.message, true); }
+  });
+  el.querySelector(".control").addEventListener("click", async (event) => {
+    try {
+      if (event.target.dataset.action === "release") {
+        await api("DELETE", `/api/robots/${robot.id}/control`);
+      } else {
+        await api("POST", `/api/robots/${robot.id}/control`, { operator: operator() });
+      }
+    } catch (err) { say(err.message, true); }
   });
   const confirm = el.querySelector(".clear-confirm");
   const clear = el.querySelector(".clear");
@@ -126,6 +142,12 @@ function renderRobot(robot) {
     li.dataset.outcome = h.outcome;
   });
   el.querySelector(".clear-row").hidden = !robot.estopped;
+  el.querySelector(".controller").textContent = robot.operator ? `controlled by ${robot.operator}` : "";
+  const control = el.querySelector(".control");
+  const mine = robot.operator === operator();
+  control.dataset.action = mine ? "release" : "take";
+  control.textContent = mine ? "Release" : "Take control";
+  control.disabled = Boolean(robot.operator) && !mine;
   const pause = el.querySelector(".pause");
   pause.hidden = !robot.chore;
   pause.dataset.action = robot.paused ? "resume" : "pause";

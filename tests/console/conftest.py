@@ -111,6 +111,11 @@ def console(console_process, fleet):
     """The console's URL, with every robot's e-stop cleared and its queue empty."""
     with httpx.Client(base_url=console_process.url, timeout=10) as http:
         for robot in http.get("/api/robots").json():
+            if robot["operator"]:
+                http.delete(
+                    f"/api/robots/{robot['id']}/control",
+                    headers={"X-Reverie-Operator": robot["operator"]},
+                )
             for chore in robot["queue"]:
                 http.delete(f"/api/robots/{robot['id']}/chores/{chore['id']}")
             if robot["estopped"]:

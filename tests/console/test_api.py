@@ -170,3 +170,26 @@ def test_a_paused_chore_holds_between_chunks_and_resumes_to_the_end(console, fle
 
     done = wait_for(record, 120, "the resumed chore to finish")
     assert done["outcome"] == "done" and done["ground_truth"] is True
+
+
+def test_one_operator_controls_a_robot_and_anyone_may_stop_it(console):
+    url = console + "/api/robots/robot-2"
+    alice, bob = {"X-Reverie-Operator": "alice"}, {"X-Reverie-Operator": "bob"}
+    assert httpx.post(url + "/control", json={"operator": "alice"}).json()["operator"] == "alice"
+    assert httpx.get(url).json()["operator"] == "alice"
+    taken = httpx.post(url + "/control", json={"operator": "bob"})
+    assert taken.status_code == 409 and "controlled by alice" in taken.json()["detail"]
+    for headers in ({}, bob):
+        refused = httpx.post(url + "/chores", json={"chore": "open the drawer"}, headers=headers)
+        assert refused.status_code == 423 and "controlled by alice" in refused.json()["detail"]
+        assert httpx.delete(url + "/control", headers=headers).status_code == 409
+    bad = httpx.post(url + "/chores", json={"chore": "a"}, headers={"X-Reverie-Operator": "a b"})
+    assert bad.status_code == 422 and "X-Reverie-Operator" in bad.json()["detail"]
+    assert httpx.get(url).json()["queue"] == []
+    # a stop is never refused, whoever controls the robot
+    assert httpx.post(url + "/stop", headers=bob).json()["stopped"] == ["robot-2"]
+    assert httpx.post(url + "/clear-stop", json={"confirm": True}, headers=bob).status_code == 423
+    cleared = httpx.post(url + "/clear-stop", json={"confirm": True}, headers=alice)
+    assert cleared.status_code == 200
+    assert httpx.delete(url + "/control", headers=alice).json()["operator"] is None
+    assert httpx.get(url).json()["operator"] is None

@@ -48,8 +48,16 @@ def test_page_shows_live_robots_does_a_typed_chore_and_stops_all(page, console, 
         assert _frames(page, robot) - seq >= 10, f"{robot}: too few frames in 2 s"
     assert page.locator('[data-robot="robot-1"] .status').inner_text() == "idle"
 
-    # a typed chore: planned, acted, judged, done
+    # this page's operator takes control of robot 1; its commands carry the operator's name
     card = page.locator('[data-robot="robot-1"]')
+    card.locator("button.control").click()
+    page.wait_for_function(
+        "document.querySelector('[data-robot=\"robot-1\"] .controller').textContent"
+        ".startsWith('controlled by operator-')"
+    )
+    assert card.locator("button.control").inner_text() == "Release"
+
+    # a typed chore: planned, acted, judged, done
     card.locator(".chore-input").fill("put the blue block in the bowl")
     card.locator(".chore-form button").click()
     card.locator("details summary").click()  # open the card's history
