@@ -288,8 +288,7 @@ def create_app(console: Console, token: str | None = None, secure_cookie: bool =
         robot_id: str, request: ChoreRequest, operator: OperatorHeader = None
     ) -> ChoreAccepted:
         agent = console.controlled(robot_id, operator)
-        chore = agent.enqueue(request.chore)
-        position = next((i + 1 for i, c in enumerate(agent.queue) if c.id == chore.id), 0)
+        chore, position = agent.enqueue(request.chore)
         return ChoreAccepted(robot=robot_id, id=chore.id, chore=chore.text, position=position)
 
     @app.post("/api/chores", status_code=202, summary="Queue one chore on several robots")
@@ -298,7 +297,7 @@ def create_app(console: Console, token: str | None = None, secure_cookie: bool =
     ) -> list[ChoreAccepted]:
         # every robot known and commandable, or nothing queued
         agents = [console.controlled(rid, operator) for rid in request.robots]
-        full = [a.id for a in agents if len(a.queue) >= MAX_QUEUE]
+        full = [a.id for a in agents if len(a.queue) >= MAX_QUEUE]  # a racing enqueue: 429 later
         if full:
             raise ConsoleRequestError(f"queue full on {', '.join(full)}; nothing was queued", 429)
         return [enqueue(a.id, ChoreRequest(chore=request.chore), operator) for a in agents]

@@ -139,7 +139,8 @@ class RobotAgent:
                 423,
             )
 
-    def enqueue(self, text: str) -> Chore:
+    def enqueue(self, text: str) -> tuple[Chore, int]:
+        """Queue `text`; returns the chore and its place in the queue (1 runs next)."""
         with self._lock:
             if len(self.queue) >= MAX_QUEUE:
                 raise ConsoleRequestError(
@@ -148,7 +149,7 @@ class RobotAgent:
             chore = Chore(uuid.uuid4().hex[:12], text, time.time())
             self.queue.append(chore)
             self._lock.notify_all()
-        return chore
+            return chore, len(self.queue)
 
     def move(self, chore_id: str, position: int) -> int:
         """Move a queued chore to `position` (1 runs next; past the end means last)."""
@@ -212,6 +213,7 @@ class RobotAgent:
         with self._lock:
             queue = [{"id": c.id, "chore": c.text} for c in self.queue]
             current = self.current
+            history = list(self.history)[::-1]
         plan, verdicts = _progress(self._run_dir) if current is not None else ([], [])
         return {
             "id": self.id,
@@ -226,7 +228,7 @@ class RobotAgent:
             "plan": plan,
             "verdicts": verdicts,
             "queue": queue,
-            "history": list(self.history)[::-1],
+            "history": history,
             "frame_seq": self.frame_seq,
             "error": self.error,
         }
@@ -315,7 +317,8 @@ class RobotAgent:
         record["plan"], record["verdicts"] = _progress(self._run_dir)
         self.error = record.get("failure", "") if record["outcome"] != "done" else ""
         record["finished_at"] = time.time()
-        self.history.append(record)
+        with self._lock:
+            self.history.append(record)
         log.info("chore.finished", robot=self.id, chore=chore.text, outcome=record["outcome"])
 
     def _make_executor(self, info):
