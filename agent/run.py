@@ -203,14 +203,27 @@ def do_chore(
 
 
 def resume_chore(
-    run_id: str, runs: Path = RUNS, progress: Callable[[str], None] = lambda m: None
+    run_id: str,
+    runs: Path = RUNS,
+    progress: Callable[[str], None] = lambda m: None,
+    make_executor: Callable[[RobotInfo], object] | None = None,
+    client_options: dict | None = None,
 ) -> dict:
+    """Continue run `run_id` from its last saved step; `make_executor` and `client_options` as
+    for `do_chore`."""
     path = runs / run_id
     if not (path / "run.json").exists():
         known = sorted(p.name for p in runs.glob("*") if (p / "run.json").exists())[-5:]
         raise ValueError(f"no run {run_id!r} in {runs}; recent runs: {', '.join(known) or 'none'}")
     run = RunDir(path)
-    return _drive(run, run.read_json("run.json"), resume=True, progress=progress)
+    return _drive(
+        run,
+        run.read_json("run.json"),
+        resume=True,
+        progress=progress,
+        make_executor=make_executor,
+        client_options=client_options,
+    )
 
 
 def _drive(

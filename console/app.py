@@ -324,6 +324,21 @@ def create_app(console: Console, token: str | None = None, secure_cookie: bool =
         console.controlled(robot_id, operator).resume()
         return {"robot": robot_id, "paused": False}
 
+    @app.post(
+        "/api/robots/{robot_id}/interrupted/resume",
+        summary="Resume the chore a previous console was doing when it stopped",
+    )
+    def resume_interrupted(robot_id: str, operator: OperatorHeader = None) -> dict:
+        chore = console.controlled(robot_id, operator).resume_interrupted()
+        return {"robot": robot_id, "id": chore.id, "chore": chore.text, "resumed": True}
+
+    @app.delete(
+        "/api/robots/{robot_id}/interrupted", summary="Give up the interrupted chore instead"
+    )
+    def discard_interrupted(robot_id: str, operator: OperatorHeader = None) -> dict:
+        chore = console.controlled(robot_id, operator).discard_interrupted()
+        return {"robot": robot_id, "id": chore.id, "chore": chore.text, "discarded": True}
+
     @app.post("/api/robots/{robot_id}/control", summary="Take control of a robot (one operator)")
     def claim(robot_id: str, request: ControlRequest) -> dict:
         console.robot(robot_id).claim(request.operator)

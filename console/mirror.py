@@ -45,6 +45,19 @@ class SimMirror:
     def step(self, action: np.ndarray) -> None:
         self._sim.step(action)
 
+    def replay(self, run_dirs) -> None:
+        """Redo what the robot did in these runs, in order (each ended with the robot held)."""
+        from agent.rundir import RunDir
+
+        for path in run_dirs:
+            run = RunDir(path)
+            before, after = run.applied_actions()
+            run.close()
+            for action in before + after:
+                self._sim.step(np.asarray(action, dtype=np.float64))
+            if before or after:
+                self._sim.hold()
+
     def hold_if_due(self) -> None:
         if self.hold_due:
             self._sim.hold()

@@ -42,6 +42,8 @@ class Chore:
     id: str
     text: str
     enqueued_at: float
+    run_id: str | None = None  # its run directory, once started
+    resume: bool = False  # continue run_id instead of starting afresh
 
 
 def client_options(entry: RobotEntry) -> dict:
@@ -79,6 +81,8 @@ class RobotAgent:
         self.queue: deque[Chore] = deque()
         self.history: deque[dict] = deque(maxlen=HISTORY)
         self.current: Chore | None = None
+        self.interrupted: Chore | None = None  # a chore the last console died doing
+        self.past_runs: list[str] = []  # every run on this robot, in order (rebuilds the mirror)
         self.phase = "idle"  # planning / acting / checking while a chore runs
         self.estopped = False
         self.operator: str | None = None  # the one operator controlling this robot, if any
@@ -90,6 +94,7 @@ class RobotAgent:
         self._running = threading.Event()  # cleared: the chore pauses before its next chunk
         self._running.set()
         self._mirror = None  # console.mirror.SimMirror, made and used on the agent thread
+        self._load()
         self._threads = [
             threading.Thread(target=self._camera_loop, name=f"camera-{self.id}", daemon=True),
             threading.Thread(target=self._agent_loop, name=f"agent-{self.id}", daemon=True),
@@ -108,6 +113,67 @@ class RobotAgent:
         for thread in self._threads:
             thread.join(timeout=5.0)
         self.client.close()
+
+    # --------------------------------------------------------------------------- persistence
+    @property
+    def _state_file(self) -> Path:
+        return self.runs / "console.json"
+
+    def _load(self) -> None:
+        """Pick up where a console that stopped (or crashed) left this robot: its queue, its
+        history, and the chore it was doing, which waits for the operator to resume it."""
+        if not self._state_file.exists():
+            return
+        try:
+            saved = json.loads(self._state_file.read_text())
+            self.queue.extend(Chore(**c) for c in saved["queue"])
+            self.history.extend(saved["history"])
+            self.past_runs = list(saved["runs"])
+            if saved.get("current") and saved["current"].get("run_id"):
+                self.interrupted = Chore(**saved["current"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.error("console_state.unreadable", robot=self.id, error=str(exc))
+
+    def _save(self) -> None:
+        """Write the queue, history and current chore, atomically (call holding the lock)."""
+
+        def chore(c: Chore | None) -> dict | None:
+            return None if c is None else {**c.__dict__, "resume": False}
+
+        state = {
+            "queue": [chore(c) for c in self.queue],
+            "current": chore(self.current or self.interrupted),
+            "runs": self.past_runs,
+            "history": list(self.history),
+        }
+        tmp = self._state_file.with_name("console.json.tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self._state_file)
+
+    def resume_interrupted(self) -> Chore:
+        """Continue the interrupted chore from its last saved step, before the queue."""
+        with self._lock:
+            chore = self._take_interrupted()
+            chore.resume = True
+            self.queue.appendleft(chore)
+            self._save()
+            self._lock.notify_all()
+            return chore
+
+    def discard_interrupted(self) -> Chore:
+        with self._lock:
+            chore = self._take_interrupted()
+            record = {"id": chore.id, "chore": chore.text, "run_id": chore.run_id}
+            self.history.append({**record, "outcome": "discarded"})
+            self._save()
+            self._lock.notify_all()
+            return chore
+
+    def _take_interrupted(self) -> Chore:
+        if self.interrupted is None:
+            raise ConsoleRequestError(f"{self.id} has no interrupted chore", 404)
+        chore, self.interrupted = self.interrupted, None
+        return chore
 
     # --------------------------------------------------------------------------- operator
     def claim(self, operator: str) -> None:
@@ -148,6 +214,7 @@ class RobotAgent:
                 )
             chore = Chore(uuid.uuid4().hex[:12], text, time.time())
             self.queue.append(chore)
+            self._save()
             self._lock.notify_all()
             return chore, len(self.queue)
 
@@ -160,6 +227,7 @@ class RobotAgent:
             self.queue.remove(chore)
             index = min(position, len(self.queue) + 1) - 1
             self.queue.insert(index, chore)
+            self._save()
             return index + 1
 
     def cancel(self, chore_id: str) -> Chore:
@@ -167,6 +235,7 @@ class RobotAgent:
             for chore in self.queue:
                 if chore.id == chore_id:
                     self.queue.remove(chore)
+                    self._save()
                     return chore
             if self.current is not None and self.current.id == chore_id:
                 raise ConsoleRequestError(
@@ -223,6 +292,11 @@ class RobotAgent:
             "estopped": self.estopped,
             "paused": not self._running.is_set(),
             "operator": self.operator,
+            "interrupted": (
+                {"id": self.interrupted.id, "chore": self.interrupted.text}
+                if self.interrupted
+                else None
+            ),
             "executor": self.executor,
             "chore": {"id": current.id, "chore": current.text} if current else None,
             "plan": plan,
@@ -255,46 +329,66 @@ class RobotAgent:
     def _agent_loop(self) -> None:
         while True:
             with self._lock:
-                while not self._closing.is_set() and (not self.queue or self.estopped or self.lost):
+                while not self._closing.is_set() and (
+                    not self.queue or self.estopped or self.lost or self.interrupted
+                ):
                     self._lock.wait(0.5)
                 if self._closing.is_set():
                     break
                 self.current = self.queue.popleft()
                 self.phase, self.error, self._run_dir = "planning", "", None
+                self._save()
             try:
                 self._do(self.current)
             finally:
                 with self._lock:
                     self.current, self.phase = None, "idle"
                     self._running.set()
+                    self._save()
         if self._mirror is not None:
             self._mirror.close()
 
     def _do(self, chore: Chore) -> None:
-        from agent.run import RobotLostError, do_chore
+        from agent.run import RobotLostError, do_chore, resume_chore
         from console.mirror import MirrorDriftError
 
         before = set(self.runs.iterdir())
         record = {"id": chore.id, "chore": chore.text, "started_at": time.time()}
+        if chore.resume:
+            self._run_dir = self.runs / chore.run_id
 
         def progress(message: str) -> None:
             if self._run_dir is None:
                 new = [p for p in self.runs.iterdir() if p.is_dir() and p not in before]
                 self._run_dir = new[0] if new else None
-            if message.startswith("plan:") or message.startswith("["):
+                if self._run_dir is not None:  # known from now on: a crash can resume it
+                    with self._lock:
+                        chore.run_id = self._run_dir.name
+                        self.past_runs.append(chore.run_id)
+                        self._save()
+            if message.startswith(("plan:", "[", "resuming")):
                 self.phase = "acting"
 
         try:
-            summary = do_chore(
-                chore.text,
-                robot=self.entry.address,
-                executor=self.executor,
-                seed=self.entry.seed or 0,
-                runs=self.runs,
-                progress=progress,
-                make_executor=self._make_executor,
-                client_options=self._options,
-            )
+            if chore.resume:
+                summary = resume_chore(
+                    chore.run_id,
+                    runs=self.runs,
+                    progress=progress,
+                    make_executor=self._make_executor,
+                    client_options=self._options,
+                )
+            else:
+                summary = do_chore(
+                    chore.text,
+                    robot=self.entry.address,
+                    executor=self.executor,
+                    seed=self.entry.seed or 0,
+                    runs=self.runs,
+                    progress=progress,
+                    make_executor=self._make_executor,
+                    client_options=self._options,
+                )
             record.update(
                 outcome="done" if summary["success_claimed"] else "failed",
                 run_id=summary["run_id"],
@@ -340,6 +434,10 @@ class RobotAgent:
             )
         if self._mirror is None:
             self._mirror = SimMirror(self.entry.seed, self.entry.image_size or 64)
+            # a console restarted: the robot has done these runs (a resumed one's start too)
+            current = self.current
+            fresh = current.run_id if current is not None and not current.resume else None
+            self._mirror.replay(self.runs / r for r in self.past_runs if r != fresh)
         executor = MirroredScriptedExecutor(self._mirror, self.client.observe)
         executor.on_phase = self._set_phase
         return executor

@@ -73,6 +73,14 @@ function card(robot) {
       }
     } catch (err) { say(err.message, true); }
   });
+  el.querySelector(".resume-interrupted").addEventListener("click", async () => {
+    try { await api("POST", `/api/robots/${robot.id}/interrupted/resume`); }
+    catch (err) { say(err.message, true); }
+  });
+  el.querySelector(".discard-interrupted").addEventListener("click", async () => {
+    try { await api("DELETE", `/api/robots/${robot.id}/interrupted`); }
+    catch (err) { say(err.message, true); }
+  });
   const confirm = el.querySelector(".clear-confirm");
   const clear = el.querySelector(".clear");
   confirm.addEventListener("change", () => { clear.disabled = !confirm.checked; });
@@ -142,6 +150,9 @@ function renderRobot(robot) {
     li.dataset.outcome = h.outcome;
   });
   el.querySelector(".clear-row").hidden = !robot.estopped;
+  el.querySelector(".interrupted-row").hidden = !robot.interrupted;
+  el.querySelector(".interrupted").textContent = robot.interrupted
+    ? `interrupted when the console stopped: ${robot.interrupted.chore}` : "";
   el.querySelector(".controller").textContent = robot.operator ? `controlled by ${robot.operator}` : "";
   const control = el.querySelector(".control");
   const mine = robot.operator === operator();
