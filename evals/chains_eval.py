@@ -106,7 +106,7 @@ def summarize(chains: list[dict]) -> dict:
 def _steps(summary: dict) -> list[dict]:
     """Each subtask the agent did: the judge's claim beside the simulator's verdict."""
     truth = summary.get("ground_truth", {}).get("per_subtask", [])
-    seconds = subtask_seconds(Path(summary["run_dir"]))
+    timings = subtask_seconds(Path(summary["run_dir"]))
     return [
         {
             "skill": s["skill"],
@@ -115,26 +115,44 @@ def _steps(summary: dict) -> list[dict]:
             "claimed": s["success_claimed"],
             "truth": truth[i] if i < len(truth) else None,
             "attempts": s["attempts"],
-            "seconds": seconds[i] if i < len(seconds) else None,
+            "seconds": _seconds_of(s, timings[i] if i < len(timings) else None),
         }
         for i, s in enumerate(summary["subtasks"])
     ]
 
 
-def subtask_seconds(run_dir: Path) -> list[float]:
+def _seconds_of(subtask: dict, timing: tuple[bool, str | None, float] | None) -> float | None:
+    """The timing at the subtask's position, only if its verdict is this subtask's: done or not
+    as the result says, and naming it (a give-up names none). A log that does not line up with
+    the results gives no time rather than another subtask's."""
+    if timing is None:
+        return None
+    done, named, seconds = timing
+    if done != subtask["success_claimed"]:
+        return None
+    return seconds if named in (None, subtask["instruction"]) else None
+
+
+def subtask_seconds(run_dir: Path) -> list[tuple[bool, str | None, float]]:
     """Seconds each subtask took, from the run's event log: from the first chunk (models are
-    loaded by then) or the previous subtask's verdict to this one's."""
+    loaded by then) or the previous subtask's verdict to this one's, with whether the verdict was
+    done and the subtask it names. The agent appends one result per verdict, in order:
+    `subtask_done` (done), `replan` (failed, then planned again) or `gave_up` (failed; it names
+    no subtask); a give-up after a replan of the same subtask adds none, its time is left over."""
     path = run_dir / "events.jsonl"
     if not path.exists():
         return []
     events = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    names = {"subtask_done": "instruction", "replan": "failed", "gave_up": None}
     start, out = None, []
     for event in events:
         name = event.get("event")
         stamp = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
         if name == "chunk" and start is None:
             start = stamp
-        elif name in ("subtask_done", "replan", "gave_up") and start is not None:
-            out.append(round((stamp - start).total_seconds(), 3))
+        elif name in names and start is not None:
+            key = names[name]
+            seconds = round((stamp - start).total_seconds(), 3)
+            out.append((name == "subtask_done", event.get(key) if key else None, seconds))
             start = stamp
     return out

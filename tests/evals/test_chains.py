@@ -185,6 +185,67 @@ def test_the_failure_breakdown_names_the_subtask_and_the_judges_mistakes():
 
 
 # ----------------------------------------------------------------------------- a real run
+def _timed_steps(tmp_path, events, results):
+    """`_steps` on a hand-made run: events as (seconds after the first chunk, event, fields)."""
+    lines = [
+        json.dumps({"event": name, "timestamp": f"2026-01-01T00:00:{t:06.3f}Z", **fields})
+        for t, name, fields in [(0.0, "plan", {}), (1.0, "chunk", {"subtask": 0}), *events]
+    ]
+    (tmp_path / "events.jsonl").write_text("\n".join(lines) + "\n")
+    subtasks = [
+        {"skill": "s", "args": {}, "instruction": i, "success_claimed": c, "attempts": 1}
+        for i, c in results
+    ]
+    summary = {"run_dir": str(tmp_path), "subtasks": subtasks}
+    return [(s["instruction"], s["claimed"], s["seconds"]) for s in chains_eval._steps(summary)]
+
+
+def test_subtask_seconds_after_a_replan_go_to_the_subtasks_they_timed(tmp_path):
+    """As the agent logs them: one result per verdict, a failed one at its replan."""
+    opened, put, shut = "open the drawer", "put the blue block in the drawer", "close the drawer"
+    events = [
+        (3.0, "subtask_done", {"instruction": opened}),
+        (6.0, "replan", {"failed": put, "new_plan": [put, shut]}),
+        (10.0, "subtask_done", {"instruction": put}),
+        (11.5, "subtask_done", {"instruction": shut}),
+    ]
+    results = [(opened, True), (put, False), (put, True), (shut, True)]
+    assert _timed_steps(tmp_path, events, results) == [
+        (opened, True, 2.0),
+        (put, False, 3.0),  # the failed attempt: up to its replan
+        (put, True, 4.0),
+        (shut, True, 1.5),
+    ]
+    # a replan, then a give-up on the same subtask: one result, the give-up's time left over
+    events = [
+        (3.0, "subtask_done", {"instruction": opened}),
+        (6.0, "replan", {"failed": put, "new_plan": [put]}),
+        (9.0, "gave_up", {"failure": f"gave up on '{put}' after 2 attempts and 1 replans"}),
+    ]
+    results = [(opened, True), (put, False)]
+    assert _timed_steps(tmp_path, events, results) == [(opened, True, 2.0), (put, False, 3.0)]
+
+
+def test_a_log_that_does_not_line_up_gives_no_time_rather_than_another_subtasks(tmp_path):
+    """A verdict logged twice (say, a node run again on resume) must not shift every later
+    subtask's time onto its neighbour."""
+    opened, put, shut = "open the drawer", "put the blue block in the drawer", "close the drawer"
+    events = [
+        (3.0, "subtask_done", {"instruction": opened}),
+        (3.5, "subtask_done", {"instruction": opened}),
+        (6.0, "replan", {"failed": put, "new_plan": [put, shut]}),
+        (10.0, "subtask_done", {"instruction": put}),
+        (11.0, "subtask_done", {"instruction": shut}),
+    ]
+    results = [(opened, True), (put, False), (put, True), (shut, True)]
+    assert _timed_steps(tmp_path, events, results) == [
+        (opened, True, 2.0),
+        (put, False, None),
+        (put, True, None),
+        (shut, True, None),
+    ]
+
+
 class _Page(HTMLParser):
     def __init__(self):
         super().__init__()
