@@ -157,25 +157,26 @@ class Console:
 
 # ----------------------------------------------------------------------------------- security
 class TokenAndSizeGuard:
-    """ASGI middleware: the operator token on every HTTP request and WebSocket (when set), and a
-    cap on request bodies, both answered before any endpoint runs."""
+    """ASGI middleware: the Host and Origin checks, the operator token on every HTTP request and
+    WebSocket (when set), and a cap on request bodies, all answered before any endpoint runs."""
 
-    def __init__(self, app, token: str | None) -> None:
+    def __init__(self, app, token: str | None, host: str = "127.0.0.1") -> None:
         self.app = app
         self.expected = token.encode() if token else None
+        self.host = host
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
+        problem = check_host_and_origin(scope, self.host)
+        if problem is not None:
+            return await _refuse(scope, receive, send, 403, problem)
         if self.expected is not None and not self._authorized(scope):
             message = (
                 "missing or wrong operator token: send `Authorization: Bearer <token>`, or open "
                 "the page as /?token=<token>"
             )
-            if scope["type"] == "websocket":
-                await receive()  # websocket.connect
-                return await send({"type": "websocket.close", "code": 1008, "reason": message})
-            return await JSONResponse({"detail": message}, 401)(scope, receive, send)
+            return await _refuse(scope, receive, send, 401, message)
         if scope["type"] == "http":
             length = dict(scope["headers"]).get(b"content-length")
             if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
@@ -198,6 +199,64 @@ class TokenAndSizeGuard:
         return any(hmac.compare_digest(p, self.expected) for p in presented)
 
 
+async def _refuse(scope, receive, send, status: int, message: str):
+    if scope["type"] == "websocket":  # refused before it opens: the handshake gets 403
+        await receive()  # websocket.connect
+        return await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
+    return await JSONResponse({"detail": message}, status)(scope, receive, send)
+
+
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+
+
+def _split_host(value: str, default_port: int) -> tuple[str, int] | None:
+    """`name[:port]` (or `[v6]:port`) as (lowercased name, port); None when malformed."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, _, rest = value[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ("" if not rest else None)
+    else:
+        name, _, port = value.partition(":")
+    if not name or port is None or (port and not port.isdigit()):
+        return None
+    return name, int(port) if port else default_port
+
+
+def check_host_and_origin(scope, bound_host: str) -> str | None:
+    """Why this request is refused (None: it is not). The `Host` must name the console as bound
+    (its address, `localhost` or `127.0.0.1`, with the port), so a DNS-rebound page cannot reach
+    it; a WebSocket or a request that is not GET/HEAD must come from the console's own origin
+    (an `Origin`, when sent, equal to the Host), so another site's page cannot drive it."""
+    headers = dict(scope["headers"])
+    scheme = scope.get("scheme", "http")
+    default_port = DEFAULT_PORTS.get(scheme, 80)
+    server = scope.get("server") or (None, None)
+    port = server[1] if server[1] is not None else default_port
+    raw_host = headers.get(b"host", b"").decode("latin-1")
+    host = _split_host(raw_host, default_port)
+    bound = bound_host.strip("[]").lower()
+    names = dict.fromkeys([bound, "localhost", "127.0.0.1"])
+    accepted = ", ".join(f"{f'[{n}]' if ':' in n else n}:{port}" for n in names)
+    if bound not in WILDCARD_HOSTS and (host is None or host not in {(n, port) for n in names}):
+        return f"wrong Host header {raw_host!r}: this console answers only to {accepted}"
+    if host is None:
+        return f"malformed Host header {raw_host!r}"
+    origin = headers.get(b"origin")
+    if origin is None or (scope["type"] == "http" and scope["method"] in ("GET", "HEAD")):
+        return None
+    origin = origin.decode("latin-1")
+    origin_scheme, sep, rest = origin.partition("://")
+    http_scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    if sep and origin_scheme.lower() == http_scheme and "/" not in rest:
+        if _split_host(rest, DEFAULT_PORTS[http_scheme]) == host:
+            return None
+    return (
+        f"cross-origin request refused: Origin {origin!r} is not this console "
+        f"({http_scheme}://{raw_host}); use the console's own page or send no Origin header"
+    )
+
+
 class _BodyTooLarge(Exception):
     pass
 
@@ -218,7 +277,12 @@ def _capped(receive, limit: int):
 
 
 # ----------------------------------------------------------------------------------- the app
-def create_app(console: Console, token: str | None = None, secure_cookie: bool = False):
+def create_app(
+    console: Console,
+    token: str | None = None,
+    secure_cookie: bool = False,
+    host: str = "127.0.0.1",
+):
     @asynccontextmanager
     async def lifespan(app):
         console.start()
@@ -394,7 +458,7 @@ def create_app(console: Console, token: str | None = None, secure_cookie: bool =
             sender.cancel()
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(TokenAndSizeGuard, token=token)
+    app.add_middleware(TokenAndSizeGuard, token=token, host=host)
     return app
 
 

@@ -93,6 +93,7 @@ class RobotAgent:
         self._run_dir: Path | None = None
         self._running = threading.Event()  # cleared: the chore pauses before its next chunk
         self._running.set()
+        self._stopped_while_paused = threading.Event()  # set: the paused chore ends as stopped
         self._mirror = None  # console.mirror.SimMirror, made and used on the agent thread
         self._load()
         self._threads = [
@@ -137,12 +138,10 @@ class RobotAgent:
     def _save(self) -> None:
         """Write the queue, history and current chore, atomically (call holding the lock)."""
 
-        def chore(c: Chore | None) -> dict | None:
-            return None if c is None else {**c.__dict__, "resume": False}
-
-        state = {
-            "queue": [chore(c) for c in self.queue],
-            "current": chore(self.current or self.interrupted),
+        current = self.current or self.interrupted
+        state = {  # a queued chore keeps `resume`; the current one waits to be resumed anew
+            "queue": [dict(c.__dict__) for c in self.queue],
+            "current": None if current is None else {**current.__dict__, "resume": False},
             "runs": self.past_runs,
             "history": list(self.history),
         }
@@ -262,6 +261,10 @@ class RobotAgent:
         self.estopped = True
         if self._mirror is not None:
             self._mirror.hold_due = True  # the robot held as it latched
+        with self._lock:
+            if not self._running.is_set():  # a paused chore ends as stopped, not held for later
+                self._stopped_while_paused.set()
+                self._running.set()
 
     def clear_stop(self) -> None:
         self.client.clear_stop(timeout=2.0)
@@ -336,6 +339,7 @@ class RobotAgent:
                 if self._closing.is_set():
                     break
                 self.current = self.queue.popleft()
+                self._stopped_while_paused.clear()
                 self.phase, self.error, self._run_dir = "planning", "", None
                 self._save()
             try:
@@ -422,7 +426,9 @@ class RobotAgent:
             inner = _make_executor(self.executor, None, 4, info, self.entry.seed or 0)
         else:
             inner = self._scripted()
-        return PausableExecutor(inner, self._running, self._closing, self._set_phase)
+        return PausableExecutor(
+            inner, self._running, self._closing, self._set_phase, self._stopped_while_paused
+        )
 
     def _scripted(self):
         from console.mirror import MirroredScriptedExecutor, SimMirror
@@ -449,17 +455,28 @@ class RobotAgent:
 class PausableExecutor:
     """Any executor, held before each chunk while its robot's chore is paused."""
 
-    def __init__(self, inner, running: threading.Event, closing: threading.Event, on_phase):
+    def __init__(
+        self,
+        inner,
+        running: threading.Event,
+        closing: threading.Event,
+        on_phase,
+        stopped: threading.Event | None = None,
+    ):
         self.inner, self.name = inner, inner.name
         self._running, self._closing, self._on_phase = running, closing, on_phase
+        self._stopped = stopped or threading.Event()
 
     def _wait(self) -> None:
-        if self._running.is_set():
-            return
-        self._on_phase("paused")
-        while not self._running.wait(0.2) and not self._closing.is_set():
-            pass
-        self._on_phase("acting")
+        if not self._running.is_set():
+            self._on_phase("paused")
+            while not self._running.wait(0.2) and not self._closing.is_set():
+                pass
+            self._on_phase("acting")
+        if self._stopped.is_set():  # stopped while paused: end the chore, whatever the bridge says
+            from agent.graph import ChoreInterrupted
+
+            raise ChoreInterrupted("estop latched while the chore was paused: the chore is stopped")
 
     def begin(self, step) -> None:
         self._wait()

@@ -51,7 +51,7 @@ def serve(
         raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     bound = sock.getsockname()[1]
     console = Console(fleet, executor, runs, camera_hz)
-    app = create_app(console, token=token, secure_cookie=tls)
+    app = create_app(console, token=token, secure_cookie=tls, host=host)
     config = uvicorn.Config(
         app,
         ssl_certfile=str(tls_cert) if tls else None,

@@ -171,6 +171,22 @@ def test_a_paused_chore_holds_between_chunks_and_resumes_to_the_end(console, fle
     done = wait_for(record, 120, "the resumed chore to finish")
     assert done["outcome"] == "done" and done["ground_truth"] is True
 
+    # a stop ends a paused chore: clearing the stop does not bring it back
+    chore = httpx.post(url + "/chores", json={"chore": "press the button"}).json()
+    wait_for(lambda: httpx.get(url).json()["chore"], 30, "the second chore to start")
+    httpx.post(url + "/pause")
+    wait_for(lambda: httpx.get(url).json()["status"] == "paused", 60, "the robot paused again")
+    assert httpx.post(url + "/stop").json()["stopped"] == ["robot-1"]
+    stopped = wait_for(record, 30, "the paused chore to end as stopped")
+    assert stopped["outcome"] == "stopped", stopped
+    state = wait_for(
+        lambda: (s := httpx.get(url).json())["chore"] is None and s, 10, "the robot idle"
+    )
+    assert state["paused"] is False and state["status"] == "stopped"
+    assert httpx.post(url + "/clear-stop", json={"confirm": True}).status_code == 200
+    assert httpx.post(url + "/resume").status_code == 409  # nothing left to resume
+    assert httpx.get(url).json()["chore"] is None
+
 
 def test_one_operator_controls_a_robot_and_anyone_may_stop_it(console):
     url = console + "/api/robots/robot-2"

@@ -1,4 +1,4 @@
-"""The console's token, bind policy and fleet-file errors."""
+"""The console's token, Host and Origin checks, bind policy and fleet-file errors."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from console.robots import Chore, RobotAgent
 from tests.console.conftest import ConsoleProcess, reverie
 
 TOKEN = "s3cret-operator-token"
@@ -90,3 +91,48 @@ def test_missing_and_malformed_fleet_files_get_clear_errors(tmp_path):
         assert down.returncode == 2 and words in down.stderr
     gone = reverie("fleet", "down", "--fleet", str(tmp_path / "none.json"))
     assert gone.returncode == 2 and "no fleet file" in gone.stderr
+
+
+def test_a_wrong_host_or_a_cross_origin_command_or_socket_is_refused(console):
+    port = console.rsplit(":", 1)[1]
+    for host in (f"evil.example:{port}", "127.0.0.1:1", "127.0.0.1"):  # DNS rebinding, other ports
+        reply = httpx.get(console + "/api/robots", headers={"Host": host})
+        assert reply.status_code == 403, host
+        assert "wrong Host header" in reply.json()["detail"]
+        assert f"localhost:{port}" in reply.json()["detail"]
+    evil = {"Origin": "http://evil.example"}
+    for path in ("/api/stop-all", "/api/robots/robot-1/pause", "/api/robots/robot-1/resume"):
+        reply = httpx.post(console + path, headers=evil)  # a cross-site form POST
+        assert reply.status_code == 403, path
+        assert "cross-origin request refused" in reply.json()["detail"]
+    assert not any(r["estopped"] for r in httpx.get(console + "/api/robots").json())
+    assert httpx.get(console + "/api/robots", headers=evil).status_code == 200  # reads: CORS
+    ws = console.replace("http", "ws") + "/ws"
+    for origin in ("http://evil.example", "null", f"http://localhost:{port}"):
+        with pytest.raises(InvalidStatus):
+            connect(ws, origin=origin, open_timeout=10).close()
+    # the page's own requests: same origin, or none sent (scripts)
+    same = {"Origin": console}
+    assert httpx.post(console + "/api/robots/robot-1/pause", headers=same).status_code == 409
+    local = {"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}
+    assert httpx.post(console + "/api/robots/robot-1/pause", headers=local).status_code == 409
+    with connect(ws, origin=console, open_timeout=10) as socket:
+        import json
+
+        assert json.loads(socket.recv(timeout=10))["type"] == "state"
+
+
+def test_saving_keeps_a_queued_chore_resuming_but_not_the_current_one(tmp_path):
+    agent = RobotAgent.__new__(RobotAgent)  # only what _save reads
+    agent.runs, agent.past_runs, agent.history, agent.current = tmp_path, ["r1"], [], None
+    agent.interrupted = Chore("a", "open the drawer", 1.0, run_id="r0", resume=True)
+    agent.queue = [
+        Chore("b", "press the button", 2.0, run_id="r1", resume=True),
+        Chore("c", "x", 3),
+    ]
+    agent._save()
+    import json
+
+    saved = json.loads((tmp_path / "console.json").read_text())
+    assert [c["resume"] for c in saved["queue"]] == [True, False]
+    assert saved["current"]["resume"] is False and saved["current"]["run_id"] == "r0"
