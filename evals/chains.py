@@ -21,9 +21,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evals.chores_eval import Expectation
+from evals.chores_eval import Expectation, read_model_file
 from skills.library import SkillCall
 from skills.symbolic import SymbolicState, apply_effects, feasible_in_state, unmet_preconditions
 from skills.vocabulary import ALL_OBJECTS
@@ -59,23 +59,17 @@ class ChainSuite(BaseModel):
 
 def load_chain_suite(path: Path) -> ChainSuite:
     """Read and validate a chain suite; errors name the file and what is wrong."""
-    try:
-        return ChainSuite.model_validate_json(Path(path).read_text())
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such chain suite file") from None
-    except (OSError, UnicodeDecodeError) as exc:  # a directory, unreadable, not text
-        raise ValueError(f"{path}: cannot read it as a chain suite ({exc})") from None
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'top level'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ValueError(
-            f"{path}: not a valid chain suite ({problems}). A suite is "
-            '{"name": ..., "chains": [{"seed": 0, "chores": [{"chore": "open the drawer", '
-            '"expect": {"drawer_open": true}}, ... 5 chores]}]}; expect takes relations '
-            '([["in", "red_block", "drawer"]]), drawer_open and light_on; '
-            f"objects: {', '.join(ALL_OBJECTS)}"
-        ) from None
+    return read_model_file(
+        path,
+        ChainSuite,
+        "chain suite file",
+        "chain suite",
+        "A suite is "
+        '{"name": ..., "chains": [{"seed": 0, "chores": [{"chore": "open the drawer", '
+        '"expect": {"drawer_open": true}}, ... 5 chores]}]}; expect takes relations '
+        '([["in", "red_block", "drawer"]]), drawer_open and light_on; '
+        f"objects: {', '.join(ALL_OBJECTS)}",
+    )
 
 
 # ----------------------------------------------------------------------------- generation

@@ -21,7 +21,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -83,24 +83,37 @@ class ChoreSuite(BaseModel):
         return [(entry, seed) for entry in self.chores for seed in entry.seeds]
 
 
-def load_suite(path: Path) -> ChoreSuite:
-    """Read and validate a suite; errors name the file and what is wrong."""
+BaseModelT = TypeVar("BaseModelT", bound=BaseModel)
+
+
+def read_model_file(path: Path, model: type[BaseModelT], what: str, invalid: str, shape: str):
+    """A JSON file validated as `model`; errors name the file, what is wrong and, when the
+    contents are invalid, `shape` (what a valid file looks like). `what`: the file as a reader
+    would call it ("suite file"); `invalid`: its name after "not a valid" ("chore suite")."""
     try:
-        return ChoreSuite.model_validate_json(Path(path).read_text())
+        return model.model_validate_json(Path(path).read_text())
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such suite file") from None
+        raise FileNotFoundError(f"{path}: no such {what}") from None
     except (OSError, UnicodeDecodeError) as exc:  # a directory, unreadable, not text
-        raise ValueError(f"{path}: cannot read it as a suite file ({exc})") from None
+        raise ValueError(f"{path}: cannot read it as a {what} ({exc})") from None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'top level'}: {e['msg']}" for e in exc.errors()
         )
-        raise ValueError(
-            f"{path}: not a valid chore suite ({problems}). A suite is "
-            '{"name": ..., "chores": [{"chore": ..., "seeds": [0], "expect": {"relations": '
-            '[["in", "red_block", "drawer"]], "drawer_open": false, "light_on": null}}]}; '
-            f"objects: {', '.join(ALL_OBJECTS)}"
-        ) from None
+        raise ValueError(f"{path}: not a valid {invalid} ({problems}). {shape}") from None
+
+
+def load_suite(path: Path) -> ChoreSuite:
+    """Read and validate a suite; errors name the file and what is wrong."""
+    return read_model_file(
+        path,
+        ChoreSuite,
+        "suite file",
+        "chore suite",
+        'A suite is {"name": ..., "chores": [{"chore": ..., "seeds": [0], "expect": {"relations": '
+        '[["in", "red_block", "drawer"]], "drawer_open": false, "light_on": null}}]}; '
+        f"objects: {', '.join(ALL_OBJECTS)}",
+    )
 
 
 def eval_chores(
