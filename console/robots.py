@@ -440,10 +440,17 @@ class RobotAgent:
             )
         if self._mirror is None:
             self._mirror = SimMirror(self.entry.seed, self.entry.image_size or 64)
-            # a console restarted: the robot has done these runs (a resumed one's start too)
             current = self.current
             fresh = current.run_id if current is not None and not current.resume else None
-            self._mirror.replay(self.runs / r for r in self.past_runs if r != fresh)
+            if self.client.observe().step == 0:
+                # the robot itself restarted (`fleet down` / `fleet up` with the same --runs):
+                # its scene is new, so the runs this console remembers are not in it
+                log.info("mirror.fresh_robot", robot=self.id, forgotten_runs=len(self.past_runs))
+                with self._lock:
+                    self.past_runs = [fresh] if fresh else []
+                    self._save()
+            else:  # a console restarted: the robot has done these runs (a resumed one's start too)
+                self._mirror.replay(self.runs / r for r in self.past_runs if r != fresh)
         executor = MirroredScriptedExecutor(self._mirror, self.client.observe)
         executor.on_phase = self._set_phase
         return executor

@@ -57,3 +57,30 @@ def test_a_restarted_console_shows_the_interrupted_chore_and_resumes_it(tmp_path
         if second is not None:
             second.close()
         reverie("fleet", "down", "--fleet", str(fleet))
+
+
+def test_a_console_over_a_restarted_fleet_forgets_the_old_scene(tmp_path):
+    """`fleet down` then `fleet up` with the same runs folder: the robots start new scenes, so
+    the scripted executor's mirror must not replay the chores done in the old ones."""
+    fleet = tmp_path / "fleet.json"
+    runs = tmp_path / "runs"
+
+    def one_chore() -> dict:
+        assert reverie("fleet", "up", "--robots", "1", "--fleet", str(fleet)).returncode == 0
+        console = ConsoleProcess(fleet, runs)
+        try:
+            robot = console.url + "/api/robots/robot-1"
+            chore = httpx.post(robot + "/chores", json={"chore": "press the button"}).json()
+
+            def finished():
+                history = httpx.get(robot).json()["history"]
+                return next((h for h in history if h["id"] == chore["id"]), None)
+
+            return wait_for(finished, 120, "the chore")
+        finally:
+            console.close()
+            reverie("fleet", "down", "--fleet", str(fleet))
+
+    assert one_chore()["outcome"] == "done"
+    again = one_chore()  # the old run is still in runs/robot-1, and in console.json
+    assert again["outcome"] == "done" and again["ground_truth"] is True, again
