@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from console.fleet import Fleet
-from console.robots import MAX_QUEUE, ConsoleRequestError, RobotAgent
+from console.robots import ConsoleRequestError, RobotAgent, enqueue_on_all
 
 COOKIE = "reverie_console"
 MAX_BODY_BYTES = 16 * 1024
@@ -361,10 +361,12 @@ def create_app(
     ) -> list[ChoreAccepted]:
         # every robot known and commandable, or nothing queued
         agents = [console.controlled(rid, operator) for rid in request.robots]
-        full = [a.id for a in agents if len(a.queue) >= MAX_QUEUE]  # a racing enqueue: 429 later
-        if full:
-            raise ConsoleRequestError(f"queue full on {', '.join(full)}; nothing was queued", 429)
-        return [enqueue(a.id, ChoreRequest(chore=request.chore), operator) for a in agents]
+        return [
+            ChoreAccepted(robot=agent.id, id=chore.id, chore=chore.text, position=position)
+            for agent, (chore, position) in zip(
+                agents, enqueue_on_all(agents, request.chore), strict=True
+            )
+        ]
 
     @app.post("/api/robots/{robot_id}/chores/{chore_id}/move", summary="Reorder a queued chore")
     def move(
@@ -470,7 +472,10 @@ async def _push(ws: WebSocket, console: Console) -> None:
         while True:
             now = loop.time()
             if now >= next_state:
-                robots = [a.snapshot() for a in console.robots.values()]
+                # off the event loop: a snapshot takes robot locks and reads run files
+                robots = await asyncio.to_thread(
+                    lambda: [a.snapshot() for a in console.robots.values()]
+                )
                 await ws.send_json({"type": "state", "robots": robots})
                 next_state = now + STATE_PERIOD_S
             for rid, agent in console.robots.items():

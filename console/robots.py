@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,16 +207,15 @@ class RobotAgent:
 
     def enqueue(self, text: str) -> tuple[Chore, int]:
         """Queue `text`; returns the chore and its place in the queue (1 runs next)."""
-        with self._lock:
-            if len(self.queue) >= MAX_QUEUE:
-                raise ConsoleRequestError(
-                    f"{self.id}'s queue is full ({MAX_QUEUE} chores); cancel some first", 429
-                )
-            chore = Chore(uuid.uuid4().hex[:12], text, time.time())
-            self.queue.append(chore)
-            self._save()
-            self._lock.notify_all()
-            return chore, len(self.queue)
+        return enqueue_on_all([self], text)[0]
+
+    def _append(self, text: str) -> tuple[Chore, int]:
+        """Queue `text` (call holding the lock, with room checked)."""
+        chore = Chore(uuid.uuid4().hex[:12], text, time.time())
+        self.queue.append(chore)
+        self._save()
+        self._lock.notify_all()
+        return chore, len(self.queue)
 
     def move(self, chore_id: str, position: int) -> int:
         """Move a queued chore to `position` (1 runs next; past the end means last)."""
@@ -457,6 +457,22 @@ class RobotAgent:
 
     def _set_phase(self, phase: str) -> None:
         self.phase = phase
+
+
+def enqueue_on_all(agents: list[RobotAgent], text: str) -> list[tuple[Chore, int]]:
+    """Queue `text` on every robot in `agents`, or on none: all their locks are held (taken in
+    id order, so two such calls cannot deadlock) while the queues are checked and filled."""
+    with ExitStack() as locks:
+        for agent in sorted(agents, key=lambda a: a.id):
+            locks.enter_context(agent._lock)
+        full = [a.id for a in agents if len(a.queue) >= MAX_QUEUE]
+        if full:
+            raise ConsoleRequestError(
+                f"queue full ({MAX_QUEUE} chores) on {', '.join(full)}; nothing was queued; "
+                "cancel some first",
+                429,
+            )
+        return [agent._append(text) for agent in agents]
 
 
 class PausableExecutor:

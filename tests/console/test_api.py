@@ -7,6 +7,7 @@ import time
 
 import httpx
 
+from console.robots import MAX_QUEUE
 from robot_bridge.client import RobotClient
 from tests.console.conftest import robot_addresses, wait_for
 
@@ -142,6 +143,15 @@ def test_queue_waits_while_stopped_reorder_cancel_selection_and_stop_all_latches
             ).status_code
             == 200
         )
+    # one full queue refuses the whole selection: the other robot queues nothing either
+    filled = [httpx.post(url, json={"chore": f"press the button {i}"}) for i in range(MAX_QUEUE)]
+    assert all(r.status_code == 202 for r in filled)
+    assert httpx.post(url, json={"chore": "one too many"}).status_code == 429
+    refused = httpx.post(many, json={"robots": ["robot-1", "robot-2"], "chore": "open the drawer"})
+    assert refused.status_code == 429 and "robot-2" in refused.json()["detail"]
+    assert not httpx.get(console + "/api/robots/robot-1").json()["queue"]
+    for response in filled:
+        assert httpx.delete(f"{url}/{response.json()['id']}").status_code == 200
 
     clear = httpx.post(console + "/api/robots/robot-2/clear-stop", json={"confirm": True})
     assert clear.status_code == 200
