@@ -73,7 +73,7 @@ def embedded_robot(
         robot.close()
 
 
-def _make_executor(name: str, sim_robot, rollouts: int, info: RobotInfo, seed: int = 0):
+def build_executor(name: str, sim_robot, rollouts: int, info: RobotInfo, seed: int = 0):
     """The executor `name`, moving the hand by the robot's own step size (`info`, from GetInfo)."""
     if name == "scripted":
         if sim_robot is None:
@@ -314,7 +314,7 @@ def _drive(
         if make_executor is not None:
             executor = make_executor(info)
         else:
-            executor = _make_executor(
+            executor = build_executor(
                 settings["executor"], sim_robot, settings["rollouts"], info, settings["seed"]
             )
         judge = _make_judge(settings["judge"])

@@ -421,9 +421,9 @@ class RobotAgent:
 
     def _make_executor(self, info):
         if self.executor != "scripted":
-            from agent.run import _make_executor  # the executors `reverie do` builds
+            from agent.run import build_executor  # the executors `reverie do` builds
 
-            inner = _make_executor(self.executor, None, 4, info, self.entry.seed or 0)
+            inner = build_executor(self.executor, None, 4, info, self.entry.seed or 0)
         else:
             inner = self._scripted()
         return PausableExecutor(

@@ -94,13 +94,13 @@ def test_the_executor_moves_by_the_step_size_the_robot_reports(monkeypatch):
     monkeypatch.setattr(worldmodel.imagine, "Imaginer", OneRollout)
     info = _info_over_grpc(lambda info: _stride(info, LONG_STRIDE))
     assert info.action_spec.step_size == LONG_STRIDE  # carried by GetInfo
-    executor = run_module._make_executor("worldmodel", None, 1, info)
+    executor = run_module.build_executor("worldmodel", None, 1, info)
     assert executor.hand.step_size == LONG_STRIDE
     # The grasp guard follows the hand along the robot's steps: it lets the close through where
     # the long-stride robot's hand reaches the block ...
     assert _grasp_commands(executor) == [-1.0, -1.0, -1.0, 1.0]
     # ... and holds it back for a hand that moves the training data's 3 cm per unit.
-    default = run_module._make_executor("worldmodel", None, 1, _stride(info, trained_step_size()))
+    default = run_module.build_executor("worldmodel", None, 1, _stride(info, trained_step_size()))
     assert _grasp_commands(default) == [-1.0, -1.0, -1.0, -1.0]
 
 
