@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from agent.executors.base import Executor
 from agent.judges.base import CompletionJudge
 from agent.planners.base import Planner
 from agent.rundir import RunDir
+
+
+class GroundTruth(Protocol):
+    """What a simulated robot can tell about a skill it did (robot_bridge.client.SimControlClient)."""
+
+    def mark_skill_start(self) -> object: ...
+
+    def check_skill(self, skill: str, args: dict[str, str]) -> object: ...  # has .success
 
 
 @dataclass
@@ -19,7 +28,9 @@ class RunContext:
     judge: CompletionJudge
     planner: Planner
     run: RunDir
-    simulated: bool  # the robot serves SimControl: ground truth for the report, never decisions
+    # Evaluation only: a simulator's verdicts for the run's report (its SimControl client), None
+    # on a real robot. Written to the report, never read by a routing decision.
+    ground_truth: GroundTruth | None = None
     reacquire: Callable[[], object] = lambda: None  # a new control session after a lapse
     max_chunks: int = 40  # chunks per attempt at one subtask
     max_attempts: int = 2

@@ -44,8 +44,8 @@ def act(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
             # crash finds its mark logged (a resumed embedded simulator was marked at that point
             # of the replay, a separate one kept its mark) and must not move it past the chunk
             # the crashed run executed.
-            if ctx.simulated and ctx.run.last_skill_start() != serial:
-                ctx.robot.sim.mark_skill_start()
+            if ctx.ground_truth is not None and ctx.run.last_skill_start() != serial:
+                ctx.ground_truth.mark_skill_start()
                 ctx.run.log_skill_start(serial)
             first = ctx.robot.observe()
             ctx.run.save_frames(serial, first.image[None], None)
@@ -169,8 +169,8 @@ def _perceived_effects(state: ChoreState, step: PlannedStep, obs) -> bool | None
 def _result(state: ChoreState, ctx: RunContext, claimed: bool) -> SubtaskResult:
     step = _step(state)
     truth = None
-    if ctx.simulated:
-        truth = ctx.robot.sim.check_skill(step.skill, step.args).success
+    if ctx.ground_truth is not None:  # for the report only
+        truth = ctx.ground_truth.check_skill(step.skill, step.args).success
     return SubtaskResult(
         skill=step.skill,
         args=step.args,

@@ -332,7 +332,7 @@ def _drive(
                 judge=judge,
                 planner=planner,
                 run=run,
-                simulated=info.simulated,
+                ground_truth=client.sim if info.simulated else None,
                 judge_every=1000 if settings["executor"] == "scripted" else 1,
                 # 150 control steps per attempt for every executor (the skill benchmarks' budget):
                 # the scripted one acts a step per chunk, the learned ones 4

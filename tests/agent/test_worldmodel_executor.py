@@ -118,7 +118,6 @@ def test_a_done_claim_needs_two_verdicts_in_a_row():
         judge=SimpleNamespace(completion=lambda frames, instruction: next(verdicts)),
         planner=None,
         run=SimpleNamespace(subtask_frames=lambda start: [], log=log),
-        simulated=False,
     )
     runtime = SimpleNamespace(context=ctx)
     state = {
@@ -201,7 +200,30 @@ def test_a_missed_grasp_opens_the_hand_again():
     imaginer = ScriptedImaginer([(vague, np.array([0.5]))], step=PICK)
     executor = WorldModelExecutor(rollouts=1, chunk=4, imaginer=imaginer)
     executor.begin(PICK)
-    executor._closed = True  # the previous chunk closed the hand ...
+    executor.hand.closed = True  # the previous chunk closed the hand ...
     shut = np.array([0.1, 0.0, 0.02, 0.0])  # ... and its fingers met
     proposal = executor.propose(PICK, np.zeros((64, 64, 3), np.uint8), shut, objects={})
     assert proposal.actions[:, 3].tolist() == [-1.0] * 4 and proposal.info["regrasp"] is True
+
+
+def test_a_rollout_that_grasps_thin_air_is_dropped_while_another_reaches_first():
+    """Two imaginations from a hand 12 cm from the block: one closes at once and would carry
+    nothing (scored higher), one moves on towards the block. The executor follows the second."""
+    early = np.tile([0.0, 0.0, 1.0, 1.0], (1, 8, 1))  # closes here, then lifts
+    reach = np.tile([1.0, 0.0, 0.0, -1.0], (1, 8, 1))  # on towards the block, open
+    imaginer = ScriptedImaginer(
+        [(np.concatenate([early, reach]), np.array([0.9, 0.1]))] * 2, step=PICK
+    )
+    objects = {"red_block": (0.24, 0.0, 0.02)}
+    frame = np.zeros((64, 64, 3), np.uint8)
+    start = np.array([0.12, 0.0, 0.02, 1.0])
+    executor = WorldModelExecutor(rollouts=2, chunk=4, imaginer=imaginer)
+    executor.begin(PICK)
+    proposal = executor.propose(PICK, frame, start, objects=objects)
+    assert proposal.info["early_grasps"] == 1 and proposal.info["kept"] == 1
+    np.testing.assert_allclose(proposal.actions, np.tile([1.0, 0.0, 0.0, -1.0], (4, 1)))
+    # without the rejection the higher-scored early grasp wins (its close held by the guard)
+    plain = WorldModelExecutor(rollouts=2, chunk=4, imaginer=imaginer, reject_early_grasps=False)
+    plain.begin(PICK)
+    lifted = plain.propose(PICK, frame, start, objects=objects).actions
+    assert np.all(lifted[:, 2] == 1.0) and np.all(lifted[:, 3] == -1.0)
