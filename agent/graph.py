@@ -149,6 +149,7 @@ def _scene_record(obs) -> dict:
     return {
         "objects": {k: [float(v) for v in p] for k, p in obs.objects.items()},
         "object_states": dict(getattr(obs, "object_states", {}) or {}),
+        "placements": dict(getattr(obs, "placements", {}) or {}),
     }
 
 

@@ -1,16 +1,14 @@
 """What the agent knows of a scene: the robot's perceived object list, never simulator ground truth.
 
-Relations between blocks and receptacles are inferred here from perceived positions and the known
-furniture geometry, as a perception module on a real robot would.
+Where each block is (on the table, on another block, in a receptacle) is what the robot's
+perception reports (`Observation.placements`, through the robot contract): the agent knows no
+furniture geometry of its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from robot_bridge.sim import layout as L
 from skills.symbolic import SymbolicState
 from skills.vocabulary import BLOCKS
 
@@ -27,7 +25,7 @@ class PerceivedScene:
 
     @classmethod
     def from_observation(cls, obs) -> PerceivedScene:
-        """From a bridge or simulator observation (`objects`, `object_states`)."""
+        """From a bridge or simulator observation (`objects`, `object_states`, `placements`)."""
         states = getattr(obs, "object_states", {}) or {}
         drawer = states.get("drawer")
         light = states.get("light")
@@ -37,7 +35,7 @@ class PerceivedScene:
             drawer_open=None if drawer is None else drawer != "closed",
             drawer_state=drawer,
             light_on=None if light is None else light == "on",
-            placement=infer_placement(objects),
+            placement=read_placements(objects, getattr(obs, "placements", {}) or {}),
         )
 
     def blocks(self) -> list[str]:
@@ -51,43 +49,17 @@ class PerceivedScene:
         )
 
 
-def infer_placement(objects: dict[str, Position]) -> dict[str, tuple[str, str]]:
-    """Where each seen block is: on another block, in a receptacle, or on the table."""
-    blocks = {b: np.array(p) for b, p in objects.items() if b in BLOCKS}
-    out: dict[str, tuple[str, str]] = {}
-    for block, p in blocks.items():
-        base = next(
-            (
-                other
-                for other, q in blocks.items()
-                if other != block
-                and np.all(np.abs(p[:2] - q[:2]) < 1.4 * L.BLOCK_HALF)
-                and 1.5 * L.BLOCK_HALF < p[2] - q[2] < 2.6 * L.BLOCK_HALF
-            ),
-            None,
-        )
-        if base is not None:
-            out[block] = ("on", base)
-        elif (receptacle := _receptacle_at(p, objects)) is not None:
-            out[block] = ("in", receptacle)
-        else:
-            out[block] = ("on", "table")
+def read_placements(objects: dict[str, Position], reported: dict[str, str]) -> dict:
+    """{"red_block": "in bowl"} -> {"red_block": ("in", "bowl")} for every seen block. A block
+    perception placed nowhere (a robot that does not report placements) is taken to lie on the
+    table; a report that is not "on X" or "in X" is refused."""
+    out = {}
+    for block in (b for b in BLOCKS if b in objects):
+        relation, _, base = reported.get(block, "on table").partition(" ")
+        if relation not in ("on", "in") or not base:
+            raise ValueError(
+                f"perception placed {block} {reported[block]!r}; a placement reads "
+                "'on table', 'on <block>' or 'in <receptacle>'"
+            )
+        out[block] = (relation, base)
     return out
-
-
-def _receptacle_at(p: np.ndarray, objects: dict[str, Position]) -> str | None:
-    if "bowl" in objects:
-        bowl = np.array(objects["bowl"])
-        if np.hypot(*(p[:2] - bowl[:2])) < L.BOWL_RADIUS and p[2] < L.BOWL_HEIGHT + 0.02:
-            return "bowl"
-    if "bin" in objects:
-        bin_ = np.array(objects["bin"])
-        if np.all(np.abs(p[:2] - bin_[:2]) < L.BIN_HALF) and p[2] < L.BIN_HEIGHT + 0.01:
-            return "bin"
-    if "drawer" in objects:  # the drawer's perceived position is its handle
-        rel = p - np.array(objects["drawer"])
-        y0, y1 = L.TRAY_Y[0] - L.HANDLE_Y, L.TRAY_Y[1] - L.HANDLE_Y
-        floor = L.TRAY_FLOOR_Z - L.HANDLE_Z
-        if abs(rel[0]) < L.TRAY_HALF_X and y0 < rel[1] < y1 and floor < rel[2] < floor + 0.06:
-            return "drawer"
-    return None

@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 from agent.judges.effects import effects_hold  # noqa: E402
 from agent.perception import PerceivedScene  # noqa: E402
 from robot_bridge.sim.experts import expert_actions  # noqa: E402
-from robot_bridge.sim.perception import noisy_positions  # noqa: E402
+from robot_bridge.sim.perception import noisy_positions, perceived_placements  # noqa: E402
 from robot_bridge.sim.predicates import is_success  # noqa: E402
 from robot_bridge.sim.tabletop import TabletopSim  # noqa: E402
 from skills.symbolic import feasible_calls  # noqa: E402
@@ -67,7 +67,12 @@ CHORE_SUITE = [  # benchmarks/agent_skills.py's five, and two that fill receptac
 def _seen(sim: TabletopSim) -> dict:
     """Exact perception (positions after occlusion, articulation states) and the step."""
     obs = sim.observe()
-    return {"objects": obs.objects, "object_states": obs.object_states, "step": sim.steps}
+    return {
+        "objects": obs.objects,
+        "object_states": obs.object_states,
+        "placements": obs.placements,
+        "step": sim.steps,
+    }
 
 
 def collect_states(scenes: int) -> list[dict]:
@@ -98,8 +103,9 @@ def collect_states(scenes: int) -> list[dict]:
 
 def _perceive(seen: dict, noise: float, seed: int, draw: int) -> PerceivedScene:
     objects = noisy_positions(seen["objects"], noise, seed * 1009 + draw, seen["step"])
+    placements = perceived_placements(objects)  # the robot's perception, on its noisy positions
     return PerceivedScene.from_observation(
-        SimpleNamespace(objects=objects, object_states=seen["object_states"])
+        SimpleNamespace(objects=objects, object_states=seen["object_states"], placements=placements)
     )
 
 

@@ -86,7 +86,12 @@ def observation_to_proto(obs: Observation, encoding: int) -> types_pb.Observatio
         ee_position=vec3(obs.ee_pos),
         gripper=float(obs.gripper),
         objects=[
-            types_pb.PerceivedObject(id=k, position=vec3(v), state=obs.object_states.get(k, ""))
+            types_pb.PerceivedObject(
+                id=k,
+                position=vec3(v),
+                state=obs.object_states.get(k, ""),
+                placement=obs.placements.get(k, ""),
+            )
             for k, v in obs.objects.items()
         ],
         step=obs.step,
@@ -101,6 +106,7 @@ def observation_from_proto(msg: types_pb.Observation) -> Observation:
         gripper=msg.gripper,
         objects={o.id: from_vec3(o.position) for o in msg.objects},
         object_states={o.id: o.state for o in msg.objects if o.state},
+        placements={o.id: o.placement for o in msg.objects if o.placement},
         step=msg.step,
         timestamp=msg.timestamp,
     )

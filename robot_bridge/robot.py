@@ -113,6 +113,9 @@ class Observation:
     objects: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     # Articulation states perception reports, e.g. {"drawer": "closed", "light": "on"}.
     object_states: dict[str, str] = field(default_factory=dict)
+    # Where perception sees each block, e.g. {"red_block": "in bowl", "blue_block": "on table"};
+    # a robot whose perception does not say leaves it empty.
+    placements: dict[str, str] = field(default_factory=dict)
     step: int = 0
     timestamp: float = 0.0
 

@@ -121,6 +121,7 @@ def _observe(sim: TabletopSim) -> Observation:
         gripper=float(obs.gripper),
         objects=dict(obs.objects),
         object_states=dict(obs.object_states),
+        placements=dict(obs.placements),
         step=sim.steps,
         timestamp=time.time(),
     )

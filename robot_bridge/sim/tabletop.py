@@ -17,6 +17,7 @@ from robot_bridge.sim.perception import (  # noqa: E402
     DEFAULT_POSITION_NOISE,
     check_position_noise,
     noisy_positions,
+    perceived_placements,
 )
 from robot_bridge.sim.sampling import Layout, sample_layout  # noqa: E402
 from robot_bridge.sim.scene_xml import build_mjcf  # noqa: E402
@@ -58,6 +59,8 @@ class Observation:
     objects: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     # Articulation states a perception module reports: drawer open/closed, light on/off.
     object_states: dict[str, str] = field(default_factory=dict)
+    # Where perception sees each block: "on table", "on <block>", "in <receptacle>".
+    placements: dict[str, str] = field(default_factory=dict)
 
 
 class TabletopSim:
@@ -233,11 +236,13 @@ class TabletopSim:
         for block in self.present:  # a shut drawer hides what is inside it
             if drawer_shut and self._in_drawer(np.array(objects[block])):
                 del objects[block]
+        seen = noisy_positions(objects, self.position_noise, self.layout.seed, self.steps)
         return Observation(
             image=self.render(),
             ee_pos=self.ee_pos().astype(np.float32),
             gripper=self.gripper_opening(),
-            objects=noisy_positions(objects, self.position_noise, self.layout.seed, self.steps),
+            objects=seen,
+            placements=perceived_placements(seen),
             object_states={
                 "drawer": self._drawer_state(),
                 "light": "on" if self.light_on else "off",

@@ -1,7 +1,10 @@
 """Completion gated by the skill's effects on the perceived scene (agent/judges/effects.py)."""
 
+import pytest
+
 from agent.judges.effects import NOT_DONE, combined_score, effects_hold
-from agent.perception import PerceivedScene, infer_placement
+from agent.perception import PerceivedScene, read_placements
+from robot_bridge.sim.perception import perceived_placements
 from skills.library import SkillCall
 
 
@@ -12,7 +15,7 @@ def scene(objects=None, drawer="closed", light="off") -> PerceivedScene:
         drawer_open=drawer != "closed",
         drawer_state=drawer,
         light_on=light == "on",
-        placement=infer_placement(objects),
+        placement=read_placements(objects, perceived_placements(objects)),
     )
 
 
@@ -74,3 +77,16 @@ def test_the_simulator_reports_a_half_shut_drawer_as_ajar():
         states[slide] = sim.observe().object_states["drawer"]
     sim.close()
     assert list(states.values()) == ["closed", "ajar", "open"]
+
+
+def test_placements_are_read_as_perception_reports_them():
+    objects = {"red_block": (0, 0, 0), "blue_block": (0, 0, 0.04), "bowl": (0.2, 0, 0)}
+    reported = {"red_block": "in bowl", "blue_block": "on red_block"}
+    assert read_placements(objects, reported) == {
+        "red_block": ("in", "bowl"),
+        "blue_block": ("on", "red_block"),
+    }
+    # a robot whose perception reports no placements: seen blocks lie on the table
+    assert read_placements(objects, {})["red_block"] == ("on", "table")
+    with pytest.raises(ValueError, match="'on table', 'on <block>' or 'in <receptacle>'"):
+        read_placements(objects, {"red_block": "under bowl"})

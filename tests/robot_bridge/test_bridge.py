@@ -87,6 +87,10 @@ def test_observation_round_trip_is_exact(client, robot):
             "drawer",
             "light",
         }
+        # every seen block with where perception sees it: the agent's only source for that
+        blocks = {k for k in local.objects if k.endswith("_block")}
+        assert obs.placements == local.placements and set(obs.placements) == blocks
+        assert all(p.split(" ", 1)[0] in ("on", "in") for p in obs.placements.values())
         assert obs.gripper == pytest.approx(local.gripper)
     jpeg = client.observe(encoding="jpeg")
     assert jpeg.image.shape == (64, 64, 3)

@@ -24,29 +24,29 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1creverie/robot/v1/types.proto\x12\x10reverie.robot.v1\"\'\n\x04Vec3\x12\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\t\n\x01z\x18\x03 \x01(\x01\"\x98\x01\n\x05Image\x12\x0e\n\x06\x63\x61mera\x18\x01 \x01(\t\x12\x0e\n\x06height\x18\x02 \x01(\r\x12\r\n\x05width\x18\x03 \x01(\r\x12\x10\n\x08\x63hannels\x18\x04 \x01(\r\x12\r\n\x05\x64type\x18\x05 \x01(\t\x12\x31\n\x08\x65ncoding\x18\x06 \x01(\x0e\x32\x1f.reverie.robot.v1.ImageEncoding\x12\x0c\n\x04\x64\x61ta\x18\x07 \x01(\x0c\"V\n\x0fPerceivedObject\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x08position\x18\x02 \x01(\x0b\x32\x16.reverie.robot.v1.Vec3\x12\r\n\x05state\x18\x03 \x01(\t\"\xc9\x01\n\x0bObservation\x12\'\n\x06images\x18\x01 \x03(\x0b\x32\x17.reverie.robot.v1.Image\x12+\n\x0b\x65\x65_position\x18\x02 \x01(\x0b\x32\x16.reverie.robot.v1.Vec3\x12\x0f\n\x07gripper\x18\x03 \x01(\x01\x12\x32\n\x07objects\x18\x04 \x03(\x0b\x32!.reverie.robot.v1.PerceivedObject\x12\x0c\n\x04step\x18\x05 \x01(\x04\x12\x11\n\ttimestamp\x18\x06 \x01(\x01\"\x18\n\x06\x41\x63tion\x12\x0e\n\x06values\x18\x01 \x03(\x02\"v\n\nActionSpec\x12\r\n\x05names\x18\x01 \x03(\t\x12\x0b\n\x03low\x18\x02 \x03(\x02\x12\x0c\n\x04high\x18\x03 \x03(\x02\x12\x12\n\ncontrol_hz\x18\x04 \x01(\x01\x12\x17\n\x0fmax_chunk_steps\x18\x05 \x01(\r\x12\x11\n\tstep_size\x18\x06 \x01(\x01\"\x85\x01\n\nCameraSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06height\x18\x02 \x01(\r\x12\r\n\x05width\x18\x03 \x01(\r\x12\x10\n\x08\x63hannels\x18\x04 \x01(\r\x12\x38\n\x0b\x63\x61libration\x18\x05 \x01(\x0b\x32#.reverie.robot.v1.CameraCalibration\"x\n\x11\x43\x61meraCalibration\x12(\n\x08position\x18\x01 \x01(\x0b\x32\x16.reverie.robot.v1.Vec3\x12\'\n\x07look_at\x18\x02 \x01(\x0b\x32\x16.reverie.robot.v1.Vec3\x12\x10\n\x08\x66ovy_deg\x18\x03 \x01(\x01*x\n\rImageEncoding\x12\x1e\n\x1aIMAGE_ENCODING_UNSPECIFIED\x10\x00\x12\x16\n\x12IMAGE_ENCODING_RAW\x10\x01\x12\x16\n\x12IMAGE_ENCODING_PNG\x10\x02\x12\x17\n\x13IMAGE_ENCODING_JPEG\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1creverie/robot/v1/types.proto\x12\x10reverie.robot.v1\"\'\n\x04Vec3\x12\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\t\n\x01z\x18\x03 \x01(\x01\"\x98\x01\n\x05Image\x12\x0e\n\x06\x63\x61mera\x18\x01 \x01(\t\x12\x0e\n\x06height\x18\x02 \x01(\r\x12\r\n\x05width\x18\x03 \x01(\r\x12\x10\n\x08\x63hannels\x18\x04 \x01(\r\x12\r\n\x05\x64type\x18\x05 \x01(\t\x12\x31\n\x08\x65ncoding\x18\x06 \x01(\x0e\x32\x1f.reverie.robot.v1.ImageEncoding\x12\x0c\n\x04\x64\x61ta\x18\x07 \x01(\x0c\"i\n\x0fPerceivedObject\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x08position\x18\x02 \x01(\x0b\x32\x16.reverie.robot.v1.Vec3\x12\r\n\x05state\x18\x03 \x01(\t\x12\x11\n\tplacement\x18\x04 \x01(\t\"\xc9\x01\n\x0bObservation\x12\'\n\x06images\x18\x01 \x03(\x0b\x32\x17.reverie.robot.v1.Image\x12+\n\x0b\x65\x65_position\x18\x02 \x01(\x0b\x32\x16.reverie.robot.v1.Vec3\x12\x0f\n\x07gripper\x18\x03 \x01(\x01\x12\x32\n\x07objects\x18\x04 \x03(\x0b\x32!.reverie.robot.v1.PerceivedObject\x12\x0c\n\x04step\x18\x05 \x01(\x04\x12\x11\n\ttimestamp\x18\x06 \x01(\x01\"\x18\n\x06\x41\x63tion\x12\x0e\n\x06values\x18\x01 \x03(\x02\"v\n\nActionSpec\x12\r\n\x05names\x18\x01 \x03(\t\x12\x0b\n\x03low\x18\x02 \x03(\x02\x12\x0c\n\x04high\x18\x03 \x03(\x02\x12\x12\n\ncontrol_hz\x18\x04 \x01(\x01\x12\x17\n\x0fmax_chunk_steps\x18\x05 \x01(\r\x12\x11\n\tstep_size\x18\x06 \x01(\x01\"\x85\x01\n\nCameraSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06height\x18\x02 \x01(\r\x12\r\n\x05width\x18\x03 \x01(\r\x12\x10\n\x08\x63hannels\x18\x04 \x01(\r\x12\x38\n\x0b\x63\x61libration\x18\x05 \x01(\x0b\x32#.reverie.robot.v1.CameraCalibration\"x\n\x11\x43\x61meraCalibration\x12(\n\x08position\x18\x01 \x01(\x0b\x32\x16.reverie.robot.v1.Vec3\x12\'\n\x07look_at\x18\x02 \x01(\x0b\x32\x16.reverie.robot.v1.Vec3\x12\x10\n\x08\x66ovy_deg\x18\x03 \x01(\x01*x\n\rImageEncoding\x12\x1e\n\x1aIMAGE_ENCODING_UNSPECIFIED\x10\x00\x12\x16\n\x12IMAGE_ENCODING_RAW\x10\x01\x12\x16\n\x12IMAGE_ENCODING_PNG\x10\x02\x12\x17\n\x13IMAGE_ENCODING_JPEG\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reverie.robot.v1.types_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_IMAGEENCODING']._serialized_start=942
-  _globals['_IMAGEENCODING']._serialized_end=1062
+  _globals['_IMAGEENCODING']._serialized_start=961
+  _globals['_IMAGEENCODING']._serialized_end=1081
   _globals['_VEC3']._serialized_start=50
   _globals['_VEC3']._serialized_end=89
   _globals['_IMAGE']._serialized_start=92
   _globals['_IMAGE']._serialized_end=244
   _globals['_PERCEIVEDOBJECT']._serialized_start=246
-  _globals['_PERCEIVEDOBJECT']._serialized_end=332
-  _globals['_OBSERVATION']._serialized_start=335
-  _globals['_OBSERVATION']._serialized_end=536
-  _globals['_ACTION']._serialized_start=538
-  _globals['_ACTION']._serialized_end=562
-  _globals['_ACTIONSPEC']._serialized_start=564
-  _globals['_ACTIONSPEC']._serialized_end=682
-  _globals['_CAMERASPEC']._serialized_start=685
-  _globals['_CAMERASPEC']._serialized_end=818
-  _globals['_CAMERACALIBRATION']._serialized_start=820
-  _globals['_CAMERACALIBRATION']._serialized_end=940
+  _globals['_PERCEIVEDOBJECT']._serialized_end=351
+  _globals['_OBSERVATION']._serialized_start=354
+  _globals['_OBSERVATION']._serialized_end=555
+  _globals['_ACTION']._serialized_start=557
+  _globals['_ACTION']._serialized_end=581
+  _globals['_ACTIONSPEC']._serialized_start=583
+  _globals['_ACTIONSPEC']._serialized_end=701
+  _globals['_CAMERASPEC']._serialized_start=704
+  _globals['_CAMERASPEC']._serialized_end=837
+  _globals['_CAMERACALIBRATION']._serialized_start=839
+  _globals['_CAMERACALIBRATION']._serialized_end=959
 # @@protoc_insertion_point(module_scope)

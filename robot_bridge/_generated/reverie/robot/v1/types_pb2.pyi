@@ -47,14 +47,16 @@ class Image(_message.Message):
     def __init__(self, camera: _Optional[str] = ..., height: _Optional[int] = ..., width: _Optional[int] = ..., channels: _Optional[int] = ..., dtype: _Optional[str] = ..., encoding: _Optional[_Union[ImageEncoding, str]] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class PerceivedObject(_message.Message):
-    __slots__ = ("id", "position", "state")
+    __slots__ = ("id", "position", "state", "placement")
     ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_FIELD_NUMBER: _ClassVar[int]
     id: str
     position: Vec3
     state: str
-    def __init__(self, id: _Optional[str] = ..., position: _Optional[_Union[Vec3, _Mapping]] = ..., state: _Optional[str] = ...) -> None: ...
+    placement: str
+    def __init__(self, id: _Optional[str] = ..., position: _Optional[_Union[Vec3, _Mapping]] = ..., state: _Optional[str] = ..., placement: _Optional[str] = ...) -> None: ...
 
 class Observation(_message.Message):
     __slots__ = ("images", "ee_position", "gripper", "objects", "step", "timestamp")
