@@ -1,5 +1,6 @@
-"""`reverie eval skills`, `eval chores`, `eval chains` and `eval report`: executors and the whole
-agent on seeded suites and long-horizon chains, scored by the simulator."""
+"""`reverie eval skills`, `eval chores`, `eval chains`, `eval in-world-model` and `eval report`:
+executors and the whole agent on seeded suites and long-horizon chains, scored by the simulator
+(or, for `in-world-model`, predicted inside the world model)."""
 
 from __future__ import annotations
 
@@ -325,6 +326,64 @@ def _chain_row(row: dict) -> str:
     else:
         why = "judge claimed done" if last["claimed"] else "judge claimed not done"
     return f"  failure  {head} {row['completed']}/5, stopped at '{last['chore']}' ({why})"
+
+
+@eval_app.command("in-world-model")
+def eval_in_world_model(
+    executor: Annotated[
+        str,
+        typer.Option(
+            help="policy, policy+N (N% of its chunks random), worldmodel or random: who acts "
+            "on the imagined frames."
+        ),
+    ] = "policy",
+    episodes: Annotated[int, typer.Option(help="Seeded scenes per skill kind.")] = 5,
+    seed: Annotated[int, typer.Option(help="First scene seed.")] = 10_000,
+    split: Annotated[str, typer.Option(help="all, seen or holdout compositions.")] = "seen",
+    real: Annotated[
+        bool, typer.Option(help="Also run each task in the simulator, for comparison.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Predict an executor's success inside the world model, with no simulator in the loop: it
+    acts on imagined frames from one real first frame, and the judge scores the imagined video."""
+    from evals.in_world_model import (
+        check_executor_name,
+        evaluate_in_world_model,
+        executor_by_name,
+    )
+    from evals.skills_eval import SPLITS
+    from skills.library import SKILL_KINDS
+    from worldmodel.imagine import Imaginer
+
+    try:
+        check_executor_name(executor)
+    except ValueError as exc:
+        fail(str(exc))
+    if split not in SPLITS:
+        fail(f"unknown split {split!r}; valid splits: {', '.join(SPLITS)}")
+    check_at_least("--episodes", episodes, 1)
+    quiet_logs()
+    imaginer = Imaginer()
+    acting = executor_by_name(executor, imaginer, seed=seed)
+    with progress() as bar:
+        task = bar.add_task(f"in the world model: {executor}", total=episodes * len(SKILL_KINDS))
+        result = evaluate_in_world_model(
+            acting,
+            imaginer,
+            episodes,
+            seed=seed,
+            split=split,
+            real=real,
+            on_episode=lambda *_: bar.advance(task),
+        )
+    if as_json:
+        print(json.dumps(result))
+        return
+    for kind, row in result["skills"].items():
+        also = f"   real {row['real_success_rate']:6.1%}" if real else ""
+        typer.echo(f"{kind:<14} predicted {row['predicted_success_rate']:6.1%}{also}")
+    typer.echo(f"{result['seconds_per_imagined_episode']} s per imagined episode")
 
 
 @eval_app.command("report")
