@@ -17,9 +17,7 @@ def test_eval_skills_scripted_json():
         "close_drawer",
         "press_button",
     }
-    assert all(
-        r["episodes"] == 2 and r["success_rate"] == 1.0 for r in result["skills"].values()
-    )
+    assert all(r["episodes"] == 2 and r["success_rate"] == 1.0 for r in result["skills"].values())
 
 
 def test_eval_skills_refuses_bad_input():
