@@ -8,12 +8,14 @@ Heavy modules (torch, diffusers) are imported inside the commands so `reverie --
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cli.common import DataOption, JsonFlag, check_at_least, fail, progress, user_errors
+from worldmodel.training.options import WorldModelOptions
 
 train_app = typer.Typer(
     help="Train the world model, IDM and judge from recorded episodes (resumable).",
@@ -23,11 +25,15 @@ train_app = typer.Typer(
 OutOpt = Annotated[
     Path, typer.Option("--out", help="Training folder: models, logs and resume state per model.")
 ]
-StepsOpt = Annotated[int | None, typer.Option(help="Optimizer steps [recipe default].")]
-BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="Batch size [recipe default].")]
-LrOpt = Annotated[float | None, typer.Option("--lr", help="Peak learning rate [recipe default].")]
+StepsOpt = Annotated[int | None, typer.Option(help="Optimizer steps (default: the recipe's).")]
+BatchOpt = Annotated[
+    int | None, typer.Option("--batch-size", help="Batch size (default: the recipe's).")
+]
+LrOpt = Annotated[
+    float | None, typer.Option("--lr", help="Peak learning rate (default: the recipe's).")
+]
 WarmupOpt = Annotated[
-    int | None, typer.Option(help="Steps of linear learning-rate warm-up [recipe default].")
+    int | None, typer.Option(help="Steps of linear learning-rate warm-up (default: the recipe's).")
 ]
 SeedOpt = Annotated[int, typer.Option(help="Seed: batches and noise are deterministic in it.")]
 MinutesOpt = Annotated[
@@ -37,63 +43,49 @@ MinutesOpt = Annotated[
 ResumeOpt = Annotated[bool, typer.Option("--resume/--no-resume", help="Continue a previous run.")]
 ThreadsOpt = Annotated[
     int | None,
-    typer.Option(help="CPU threads for torch [torch default]; 1 is faster on a busy shared CPU."),
+    typer.Option(
+        help="CPU threads for torch (default: torch's); 1 is faster on a busy shared CPU."
+    ),
 ]
 InstallOpt = Annotated[
     bool, typer.Option("--install", help="Copy the trained model into checkpoints/ (shipped).")
 ]
 
 
-def _train(
-    models: tuple[str, ...],
-    data: Path,
-    out: Path,
-    steps: int | None,
-    batch_size: int | None,
-    lr: float | None,
-    seed: int,
-    max_minutes: float | None,
-    resume: bool,
-    install: bool,
-    threads: int | None,
-    as_json: bool,
-    warmup: int | None = None,
-    wm_options: dict | None = None,
-) -> None:
-    """`wm_options`: the world-model-only options by name (WorldModelOptions' fields)."""
-    import dataclasses
+@dataclass(frozen=True)
+class TrainRequest:
+    """What one `reverie train` command asks for (its options, checked by the recipe)."""
+
+    data: Path
+    out: Path
+    overrides: dict  # steps, batch_size, lr, seed, warmup: None keeps the recipe's value
+    resume: bool
+    install: bool
+    max_minutes: float | None
+    threads: int | None
+    wm: WorldModelOptions
+
+
+def _train(models: tuple[str, ...], request: TrainRequest, as_json: bool) -> None:
     import time
 
     import torch
     from pydantic import ValidationError
     from rich.progress import TextColumn
 
-    from worldmodel.training.pipeline import WorldModelOptions, run
+    from worldmodel.training.pipeline import run
     from worldmodel.training.trainer import TrainingInterrupted
 
-    if threads is not None:
-        check_at_least("--threads", threads, 1)
-        torch.set_num_threads(threads)
-    wm, default = WorldModelOptions(**(wm_options or {})), WorldModelOptions()
-    given = [
-        "--" + f.name.replace("_", "-")
-        for f in dataclasses.fields(wm)
-        if getattr(wm, f.name) != getattr(default, f.name)
-    ]
-    if given and models != ("wm",):
-        fail(f"{', '.join(given)} applies to `reverie train wm` only")
-    for flag, value in (("--early-windows", wm.early_windows), ("--drop-actions", wm.drop_actions)):
-        if value is not None and not 0.0 <= value <= 1.0:
-            fail(f"{flag} must be a fraction in [0, 1]; got {value}")
-    if wm.motion_weight is not None and wm.motion_weight < 0:
-        fail(f"--motion-weight must be >= 0 (0: the plain loss); got {wm.motion_weight}")
-    if wm.init_from is not None and not (wm.init_from / "model.safetensors").is_file():
-        fail(
-            f"--init-from {wm.init_from}: no model.safetensors there; give a trained world "
-            "model's folder, e.g. runs/train/wm"
-        )
-    overrides = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed, "warmup": warmup}
-    deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
+    if request.threads is not None:
+        check_at_least("--threads", request.threads, 1)
+        torch.set_num_threads(request.threads)
+    try:
+        for model in models:  # every model's options, before any training
+            request.wm.check(model)
+    except ValueError as exc:
+        fail(str(exc))
+    minutes = request.max_minutes
+    deadline = time.monotonic() + minutes * 60 if minutes else None
     results = {}
     for model in models:
         with progress(TextColumn("loss {task.fields[loss]:.4f}")) as bar:
@@ -106,14 +98,14 @@ def _train(
             try:
                 results[model] = run(
                     model,
-                    data,
-                    out,
-                    overrides,
-                    resume,
+                    request.data,
+                    request.out,
+                    request.overrides,
+                    request.resume,
                     left,
-                    install,
+                    request.install,
                     progress=on_step,
-                    wm=wm,
+                    wm=request.wm,
                 )
             except TrainingInterrupted as exc:
                 results[model] = {"model": model, "interrupted": str(exc)}
@@ -181,27 +173,23 @@ def _make_train_command(models: tuple[str, ...], doc: str):
         drop_actions: DropActionsOpt = None,
         motion_weight: MotionWeightOpt = None,
     ) -> None:
-        _train(
-            models,
-            data,
-            out,
-            steps,
-            batch_size,
-            lr,
-            seed,
-            max_minutes,
-            resume,
-            install,
-            threads,
-            as_json,
-            warmup,
-            wm_options={
-                "init_from": init_from,
-                "early_windows": early_windows,
-                "drop_actions": drop_actions,
-                "motion_weight": motion_weight,
+        request = TrainRequest(
+            data=data,
+            out=out,
+            overrides={
+                "steps": steps,
+                "batch_size": batch_size,
+                "lr": lr,
+                "seed": seed,
+                "warmup": warmup,
             },
+            resume=resume,
+            install=install,
+            max_minutes=max_minutes,
+            threads=threads,
+            wm=WorldModelOptions(init_from, early_windows, drop_actions, motion_weight),
         )
+        _train(models, request, as_json)
 
     command.__doc__ = doc
     return command

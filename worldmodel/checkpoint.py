@@ -17,9 +17,9 @@ import torch
 from pydantic import BaseModel, ValidationError
 from torch import nn
 
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
-DEFAULT_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+from worldmodel.files import CONFIG_NAME, DEFAULT_CHECKPOINTS, WEIGHTS_NAME
+
+__all__ = ["CONFIG_NAME", "DEFAULT_CHECKPOINTS", "WEIGHTS_NAME"]  # re-exported for the models
 
 
 class CheckpointError(ValueError):

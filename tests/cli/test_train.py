@@ -75,5 +75,5 @@ def test_world_model_options_reach_the_recipe(tmp_path, wm_dataset):
 def test_library_refuses_world_model_options_on_other_models(tmp_path):
     from worldmodel.training.pipeline import WorldModelOptions, run
 
-    with pytest.raises(ValueError, match="--motion-weight apply to the world model only, not idm"):
+    with pytest.raises(ValueError, match="--motion-weight applies to `reverie train wm` only"):
         run("idm", tmp_path, tmp_path, wm=WorldModelOptions(motion_weight=1.0))

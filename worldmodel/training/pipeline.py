@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from pathlib import Path
 
 from worldmodel.checkpoint import CONFIG_NAME, DEFAULT_CHECKPOINTS, WEIGHTS_NAME
 from worldmodel.data.collected import ROLLOUTS_NAME, TAKEOVERS_GLOB
 from worldmodel.data.lerobot_v3 import DatasetError
 from worldmodel.training.cache import EpisodeArrays, load_split
+from worldmodel.training.options import WorldModelOptions
 from worldmodel.training.trainer import TrainConfig, train
 
 # `all` trains in this order: the world model's evaluation inverts its imaginations with the IDM.
@@ -29,32 +29,6 @@ def _split(data: Path, name: str, in_memory: bool, required: bool) -> EpisodeArr
             )
         return None
     return load_split(root, in_memory=in_memory)
-
-
-@dataclass(frozen=True)
-class WorldModelOptions:
-    """`reverie train wm` only: continue from a trained model (`init_from`, a DAgger round),
-    the share of each batch from the first steps of success episodes (`early_windows`), the
-    share of windows trained without their actions (`drop_actions`), and the loss weight
-    towards what moves (`motion_weight`); None: the recipe's default."""
-
-    init_from: Path | None = None
-    early_windows: float | None = None
-    drop_actions: float | None = None
-    motion_weight: float | None = None
-
-    def recipe_kwargs(self) -> dict:
-        names = {
-            "init_from": "init_from",
-            "early_windows": "p_early",
-            "drop_actions": "p_drop_actions",
-            "motion_weight": "motion_weight",
-        }
-        return {
-            names[f.name]: getattr(self, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) is not None
-        }
 
 
 def build(model: str, data: Path, out: Path, wm: WorldModelOptions | None = None):
@@ -126,9 +100,7 @@ def run(
     wm: WorldModelOptions | None = None,
 ) -> dict:
     """Train one model; with `install`, copy the result into the shipped `checkpoints/`."""
-    if model != "wm" and wm not in (None, WorldModelOptions()):
-        options = ", ".join("--" + f.name.replace("_", "-") for f in fields(WorldModelOptions))
-        raise ValueError(f"{options} apply to the world model only, not {model}")
+    (wm or WorldModelOptions()).check(model)
     recipe, defaults = build(model, data, out, wm)
     config = TrainConfig.model_validate(
         {**defaults.model_dump(), **{k: v for k, v in (overrides or {}).items() if v is not None}}
