@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from cli.common import PositionNoiseOption, check_position_noise, fail
+from cli.common import (
+    HostOption,
+    InsecureOption,
+    PortOption,
+    PositionNoiseOption,
+    TlsCertOption,
+    TlsKeyOption,
+    check_position_noise,
+    fail,
+)
 
 bridge_app = typer.Typer(
     help="The gRPC robot bridge: serve a robot, or inspect a running one.",
@@ -24,19 +33,17 @@ bridge_app = typer.Typer(
 @bridge_app.command()
 def serve(
     sim: Annotated[bool, typer.Option("--sim", help="Serve the simulated tabletop.")] = False,
-    host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="0 picks a free port.")] = 50051,
-    tls_cert: Annotated[Path | None, typer.Option(help="PEM server certificate.")] = None,
-    tls_key: Annotated[Path | None, typer.Option(help="PEM server private key.")] = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 50051,
+    tls_cert: TlsCertOption = None,
+    tls_key: TlsKeyOption = None,
     tls_client_ca: Annotated[
         Path | None, typer.Option(help="PEM CA: require client certificates signed by it.")
     ] = None,
     token_file: Annotated[
         Path | None, typer.Option(help="File holding the bearer token clients must send.")
     ] = None,
-    insecure: Annotated[
-        bool, typer.Option("--insecure", help="Allow a non-loopback bind without TLS and token.")
-    ] = False,
+    insecure: InsecureOption = False,
     realtime: Annotated[
         bool, typer.Option("--realtime", help="Pace simulated actions at the control rate.")
     ] = False,

@@ -27,6 +27,7 @@ PlannerOption = Annotated[
 ]
 JudgeOption = Annotated[str, typer.Option(help="local (learned) or vlm (REVERIE_LLM_* endpoint).")]
 RunsOption = Annotated[Path, typer.Option(help="Where run directories go.")]
+ReplansOption = Annotated[int, typer.Option(help="Replans allowed per chore.")]
 DataOption = Annotated[
     Path,
     typer.Option("--data", help="Folder `reverie datagen --out` wrote (train/, test/, holdout/)."),
@@ -37,6 +38,14 @@ PositionNoiseOption = Annotated[
         help="The simulated robot's perception error on reported positions: metres, standard "
         "deviation per axis; 0 reports exact positions. [default: 0.003]"
     ),
+]
+# a server's bind and security options (`bridge serve`, `console`): the same rules for both
+HostOption = Annotated[str, typer.Option(help="Address to bind; loopback by default.")]
+PortOption = Annotated[int, typer.Option(min=0, max=65535, help="0 picks a free port.")]
+TlsCertOption = Annotated[Path | None, typer.Option(help="PEM server certificate.")]
+TlsKeyOption = Annotated[Path | None, typer.Option(help="PEM server private key.")]
+InsecureOption = Annotated[
+    bool, typer.Option("--insecure", help="Allow a non-loopback bind without TLS and token.")
 ]
 MAX_ROLLOUTS = 64
 

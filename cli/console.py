@@ -11,7 +11,15 @@ from typing import Annotated
 
 import typer
 
-from cli.common import fail, quiet_logs
+from cli.common import (
+    HostOption,
+    InsecureOption,
+    PortOption,
+    TlsCertOption,
+    TlsKeyOption,
+    fail,
+    quiet_logs,
+)
 
 FleetOption = Annotated[
     Path, typer.Option("--fleet", help='The fleet file (JSON: {"robots": [{id, address}]}).')
@@ -67,16 +75,14 @@ def down(fleet: FleetOption = DEFAULT_FLEET) -> None:
 
 def console(
     fleet: FleetOption = DEFAULT_FLEET,
-    host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="0 picks a free port.")] = 8765,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8765,
     token_file: Annotated[
         Path | None, typer.Option(help="File holding the operator token every request must send.")
     ] = None,
-    tls_cert: Annotated[Path | None, typer.Option(help="PEM server certificate.")] = None,
-    tls_key: Annotated[Path | None, typer.Option(help="PEM server private key.")] = None,
-    insecure: Annotated[
-        bool, typer.Option("--insecure", help="Allow a non-loopback bind without TLS and token.")
-    ] = False,
+    tls_cert: TlsCertOption = None,
+    tls_key: TlsKeyOption = None,
+    insecure: InsecureOption = False,
     executor: Annotated[
         str,
         typer.Option(

@@ -13,7 +13,10 @@ import typer
 from cli.common import (
     ExecutorOption,
     JsonFlag,
+    JudgeOption,
+    PlannerOption,
     PositionNoiseOption,
+    ReplansOption,
     RolloutsOption,
     RunsOption,
     check_at_least,
@@ -67,9 +70,9 @@ def eval_chores(
     ],
     executor: ExecutorOption = "worldmodel",
     rollouts: RolloutsOption = 4,
-    replans: Annotated[int, typer.Option(help="Replans allowed per chore.")] = 1,
-    planner: Annotated[str, typer.Option(help="local or llm.")] = "local",
-    judge: Annotated[str, typer.Option(help="local or vlm.")] = "local",
+    replans: ReplansOption = 1,
+    planner: PlannerOption = "local",
+    judge: JudgeOption = "local",
     position_noise: PositionNoiseOption = None,
     out: Annotated[
         Path | None,
@@ -181,9 +184,9 @@ def eval_chains(
         int | None, typer.Option(help="Run only the suite's first N chains (a rerun can add more).")
     ] = None,
     rollouts: RolloutsOption = 4,
-    replans: Annotated[int, typer.Option(help="Replans allowed per chore.")] = 1,
-    planner: Annotated[str, typer.Option(help="local or llm.")] = "local",
-    judge: Annotated[str, typer.Option(help="local or vlm.")] = "local",
+    replans: ReplansOption = 1,
+    planner: PlannerOption = "local",
+    judge: JudgeOption = "local",
     position_noise: PositionNoiseOption = None,
     out: Annotated[
         Path,
