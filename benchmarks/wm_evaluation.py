@@ -17,24 +17,21 @@ Targets (issue 22): Pearson >= 0.9 and MMRV <= 0.05 over >= 6 policies.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import provenance, publish  # noqa: E402
 from evals.in_world_model import (  # noqa: E402
     agreement,
     evaluate_in_world_model,
     executor_by_name,
 )
 from skills.library import SKILL_KINDS  # noqa: E402
-from worldmodel.checkpoint import atomic_write_text  # noqa: E402
 
 POLICIES = ("policy", "policy+25", "policy+50", "policy+75", "random", "worldmodel")
 
@@ -55,8 +52,6 @@ def main() -> None:
         parser.error("--episodes must be at least 1")
     if len(args.policies) < 2:
         parser.error("--policies needs at least 2 policies to compare")
-
-    import torch
 
     from worldmodel.imagine import Imaginer
 
@@ -92,10 +87,7 @@ def main() -> None:
     imagined_s = sum(r["seconds_per_imagined_episode"] for r in rows) / len(rows)
     result = {
         "benchmark": "wm_evaluation",
-        "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"torch threads {torch.get_num_threads()}",
-        "command": " ".join(sys.argv),
+        **provenance(),
         "episodes_per_skill": args.episodes,
         "skills": args.skills,
         "policies": [
@@ -115,9 +107,7 @@ def main() -> None:
         },
         "seconds": round(time.perf_counter() - started, 1),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out, json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=None if args.json else 2))
+    publish(args.out, result, args.json)
 
 
 if __name__ == "__main__":

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from worldmodel.checkpoint import atomic_write_text  # noqa: E402
+from benchmarks.common import provenance, publish  # noqa: E402
 from worldmodel.scoring import score_split  # noqa: E402
 
 
@@ -38,13 +35,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
     args = parser.parse_args()
 
-    import torch
-
     result: dict = {
         "benchmark": "wm_quality",
-        "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}",
-        "command": " ".join(sys.argv),
+        **provenance(),
         "targets": {
             "wm.psnr_gain_final_db": ">= 3.0",
             "idm.mae_ratio": "<= 0.30",
@@ -62,9 +55,7 @@ def main() -> None:
         result["splits"][split] = scores
         if not args.json:
             print(f"{split}: {json.dumps(scores)}", file=sys.stderr)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out, json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=None if args.json else 2))
+    publish(args.out, result, args.json)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,10 @@ Targets (issue 19): median <= 0.5 s, real-time factor >= 2, on this 2-core CPU.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
@@ -25,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from worldmodel.checkpoint import atomic_write_text  # noqa: E402
+from benchmarks.common import provenance, publish  # noqa: E402
 
 
 def main() -> None:
@@ -85,9 +82,7 @@ def main() -> None:
     realtime = round(horizon_s / per_call_s, 2)
     result = {
         "benchmark": "wm_speed",
-        "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}",
-        "command": " ".join(sys.argv),
+        **provenance(),
         "runs": args.runs,
         "rollouts": args.rollouts,
         "sampling_steps": args.steps,
@@ -107,9 +102,7 @@ def main() -> None:
         "target_s": 0.5,
         "meets_target": med["imagine_invert_s"] <= 0.5 and realtime >= 2,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out, json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=None if args.json else 2))
+    publish(args.out, result, args.json)
 
 
 if __name__ == "__main__":
