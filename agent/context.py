@@ -11,6 +11,11 @@ from agent.judges.base import CompletionJudge
 from agent.planners.base import Planner
 from agent.rundir import RunDir
 
+# Control steps one attempt at a subtask may take, whatever the executor's chunk length (the skill
+# benchmarks give every executor the same): a scripted expert needs up to ~120, a learned hand at
+# 60% of the expert's pace about as many.
+STEP_BUDGET = 150
+
 
 class GroundTruth(Protocol):
     """What a simulated robot can tell about a skill it did (robot_bridge.client.SimControlClient)."""
@@ -32,7 +37,7 @@ class RunContext:
     # on a real robot. Written to the report, never read by a routing decision.
     ground_truth: GroundTruth | None = None
     reacquire: Callable[[], object] = lambda: None  # a new control session after a lapse
-    max_chunks: int = 40  # chunks per attempt at one subtask
+    max_steps: int = STEP_BUDGET  # control steps per attempt at one subtask
     max_attempts: int = 2
     max_replans: int = 1
     judge_every: int = 1  # judge after every n-th chunk (and whenever the executor finishes)

@@ -71,7 +71,12 @@ def act(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
         rollout_scores=proposal.scores,
         **proposal.info,
     )
-    return {**updates, "chunk_serial": serial + 1, "chunks": state["chunks"] + 1}
+    return {
+        **updates,
+        "chunk_serial": serial + 1,
+        "chunks": state["chunks"] + 1,
+        "steps": state.get("steps", 0) + len(proposal.actions),
+    }
 
 
 def _execute(ctx: RunContext, actions: np.ndarray, chunk_id: str) -> None:
@@ -133,7 +138,7 @@ def check(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
     # (or the executor has finished, so no later frames will come).
     if score >= ctx.done_threshold and (streak >= ctx.confirmations or finished):
         route = "advance"
-    elif not finished and state["chunks"] < ctx.max_chunks:
+    elif not finished and state.get("steps", 0) < ctx.max_steps:
         route = "act"
     elif state["attempt"] < ctx.max_attempts:
         route = "retry"
@@ -187,6 +192,7 @@ def _fresh_subtask() -> dict:
     return {
         "attempt": 1,
         "chunks": 0,
+        "steps": 0,
         "executor_done": False,
         "judge_score": 0.0,
         "judge_streak": 0,
@@ -210,7 +216,13 @@ def advance(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
 def retry(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
     runtime.context.run.log.info("retry", subtask=state["cursor"], attempt=state["attempt"] + 1)
     runtime.context.progress(f"    not done (judge {state['judge_score']:.2f}); retrying")
-    return {"attempt": state["attempt"] + 1, "chunks": 0, "executor_done": False, "judge_streak": 0}
+    return {
+        "attempt": state["attempt"] + 1,
+        "chunks": 0,
+        "steps": 0,
+        "executor_done": False,
+        "judge_streak": 0,
+    }
 
 
 def replan(state: ChoreState, runtime: Runtime[RunContext]) -> dict:

@@ -299,6 +299,7 @@ def _drive(
                 "cursor": 0,
                 "attempt": 1,
                 "chunks": 0,
+                "steps": 0,
                 "chunk_serial": 0,
                 "executor_done": False,
                 "judge_score": 0.0,
@@ -334,9 +335,6 @@ def _drive(
                 run=run,
                 ground_truth=client.sim if info.simulated else None,
                 judge_every=1000 if settings["executor"] == "scripted" else 1,
-                # 150 control steps per attempt for every executor (the skill benchmarks' budget):
-                # the scripted one acts a step per chunk, the learned ones 4
-                max_chunks=150 if settings["executor"] == "scripted" else 38,
                 max_replans=settings.get("max_replans", 1),
                 progress=progress,
             )

@@ -24,6 +24,7 @@ class ChoreState(TypedDict, total=False):
     cursor: int  # index of the current subtask in `plan`
     attempt: int  # 1-based attempt at the current subtask
     chunks: int  # chunks executed in the current attempt
+    steps: int  # control steps executed in the current attempt (the budget counts these)
     chunk_serial: int  # chunks executed in the whole run: part of every chunk id
     executor_done: bool  # the executor has nothing more to propose for this attempt
     judge_score: float  # the judge's last completion probability for the current subtask
