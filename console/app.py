@@ -27,9 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from console.fleet import Fleet
 from console.robots import ConsoleRequestError, RobotAgent, enqueue_on_all
+from console.speech import AUDIO_TYPES, MAX_AUDIO_BYTES, SpeechDesk, SpeechError
 
 COOKIE = "reverie_console"
 MAX_BODY_BYTES = 16 * 1024
+SPEECH_PATH = "/api/speech"  # its body is a recording: the cap is console.speech's
 MAX_WS_MESSAGE_BYTES = 4 * 1024
 STATE_PERIOD_S = 0.25
 FRAME_POLL_S = 0.04
@@ -99,6 +101,15 @@ class ChoreAccepted(BaseModel):
     id: str
     chore: str
     position: int = Field(description="place in the robot's queue; 1 runs next")
+
+
+class SpeechHeard(BaseModel):
+    heard: str = Field(description="what speech recognition heard")
+    understood: str = Field(description="after correction towards the robot's words: the chore")
+    corrections: list[dict] = Field(description='[{"heard": "ramp", "as": "lamp"}, ...]')
+    echo: str = Field(description="the corrections in words, for the operator")
+    duration_s: float
+    latency_s: float
 
 
 class StopResult(BaseModel):
@@ -178,11 +189,12 @@ class TokenAndSizeGuard:
             )
             return await _refuse(scope, receive, send, 401, message)
         if scope["type"] == "http":
+            cap = MAX_AUDIO_BYTES if scope["path"] == SPEECH_PATH else MAX_BODY_BYTES
             length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-                detail = f"request body too large: at most {MAX_BODY_BYTES} bytes"
+            if length is not None and (not length.isdigit() or int(length) > cap):
+                detail = f"request body too large: at most {cap} bytes"
                 return await JSONResponse({"detail": detail}, 413)(scope, receive, send)
-            receive = _capped(receive, MAX_BODY_BYTES)
+            receive = _capped(receive, cap)
         return await self.app(scope, receive, send)
 
     def _authorized(self, scope) -> bool:
@@ -282,7 +294,10 @@ def create_app(
     token: str | None = None,
     secure_cookie: bool = False,
     host: str = "127.0.0.1",
+    desk: SpeechDesk | None = None,
 ):
+    desk = desk or SpeechDesk()  # the speech model loads on the first spoken chore
+
     @asynccontextmanager
     async def lifespan(app):
         console.start()
@@ -314,9 +329,8 @@ def create_app(
 
     @app.exception_handler(_BodyTooLarge)
     async def _too_large(request: Request, exc: _BodyTooLarge):
-        return JSONResponse(
-            {"detail": f"request body too large: at most {MAX_BODY_BYTES} bytes"}, 413
-        )
+        cap = MAX_AUDIO_BYTES if request.url.path == SPEECH_PATH else MAX_BODY_BYTES
+        return JSONResponse({"detail": f"request body too large: at most {cap} bytes"}, 413)
 
     @app.get("/", include_in_schema=False)
     def page(token: str | None = None):
@@ -435,6 +449,38 @@ def create_app(
         agent = console.controlled(robot_id, operator)
         agent.clear_stop()
         return {"robot": robot_id, "estopped": False}
+
+    @app.post(
+        SPEECH_PATH,
+        summary="Hear a spoken chore (echoed for confirmation; nothing is queued)",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    t: {"schema": {"type": "string", "format": "binary"}} for t in AUDIO_TYPES
+                },
+            }
+        },
+    )
+    async def speech(request: Request, robot: str | None = None) -> SpeechHeard:
+        """The body is the recording (Content-Type audio/webm, audio/ogg, audio/wav, ...). With
+        `robot`, recognition favours the objects that robot sees."""
+        agent = console.robot(robot) if robot else None
+        audio = await request.body()
+
+        def hear() -> dict:
+            objects = None
+            if agent is not None:
+                try:
+                    objects = list(agent.client.observe().objects)
+                except Exception:  # a lost robot: every known object is a hotword
+                    objects = None
+            return desk.hear(audio, request.headers.get("content-type", ""), objects)
+
+        try:
+            return SpeechHeard(**await asyncio.to_thread(hear))
+        except SpeechError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
 
     @app.websocket("/ws")
     async def live(ws: WebSocket) -> None:

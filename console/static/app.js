@@ -1,6 +1,7 @@
 // The operator console page: renders one card per robot from the /ws state pushes, shows camera
 // frames as they arrive, and calls the HTTP API for chores and stops. Plain ES module, no build.
 import { api, operator, setOperator } from "/static/api.js";
+import { attachMicrophone } from "/static/speech.js";
 
 const cards = new Map(); // robot id -> card element
 const main = document.getElementById("robots");
@@ -40,6 +41,8 @@ document.getElementById("fleet-form").addEventListener("submit", async (event) =
   } catch (err) { say(err.message, true); }
 });
 
+attachMicrophone(document.querySelector("#fleet-form .mic"), document.getElementById("fleet-chore"), null, say);
+
 function card(robot) {
   let el = cards.get(robot.id);
   if (el) return el;
@@ -59,6 +62,7 @@ function card(robot) {
       input.value = "";
     } catch (err) { say(err.message, true); }
   });
+  attachMicrophone(el.querySelector(".mic"), el.querySelector(".chore-input"), robot.id, say);
   el.querySelector(".pause").addEventListener("click", async (event) => {
     const action = event.target.dataset.action;
     try { await api("POST", `/api/robots/${robot.id}/${action}`); say(`${robot.id}: ${action}d`); }

@@ -59,7 +59,7 @@ def test_page_shows_live_robots_does_a_typed_chore_and_stops_all(page, console, 
 
     # a typed chore: planned, acted, judged, done
     card.locator(".chore-input").fill("put the blue block in the bowl")
-    card.locator(".chore-form button").click()
+    card.locator(".chore-form button[type=submit]").click()
     card.locator("details summary").click()  # open the card's history
     finished = card.locator(".history li", has_text="put the blue block in the bowl")
     finished.wait_for(timeout=240_000)
@@ -74,7 +74,7 @@ def test_page_shows_live_robots_does_a_typed_chore_and_stops_all(page, console, 
     for robot in history:
         page.locator(f'[data-robot="{robot}"] .select').check()
     page.locator("#fleet-chore").fill("press the button")
-    page.locator("#fleet-form button").click()
+    page.locator("#fleet-form button[type=submit]").click()
     for robot, items in history.items():
         page.locator(f'[data-robot="{robot}"] details summary').evaluate(
             "s => s.parentElement.open = true"
