@@ -1,7 +1,7 @@
 """Voice commands: word error rate with and without vocabulary biasing (the baseline, same run),
 plan accuracy, and latency from the end of the audio to the transcript and to the planned subtasks.
 
-Speech is synthesised with espeak-ng: every chore of agent/voice/testset.py (22) in every voice
+Speech is synthesised with espeak-ng: every chore of evals/spoken_chores.py (22) in every voice
 (3) and speed (2) = 132 clips, transcribed by the bundled faster-whisper tiny.en (int8, CPU); and
 two held-out sets never used to design the biasing or the correction: 10 other phrasings x 3 other
 voices x 2 other speeds = 60 clips, and 12 everyday phrasings (synonyms, polite forms) x 3 more
@@ -40,7 +40,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  #
 from agent.planning import plan_chore  # noqa: E402
 from agent.voice.audio import load_audio  # noqa: E402
 from agent.voice.hearing import correct_transcript  # noqa: E402
-from agent.voice.testset import (  # noqa: E402
+from agent.voice.transcriber import HeardNothingError, VoiceConfig, load_transcriber  # noqa: E402
+from agent.voice.vocabulary import build_biasing  # noqa: E402
+from evals.spoken_chores import (  # noqa: E402
     CHORES,
     HELD_OUT_CHORES,
     HELD_OUT_EVERYDAY_CHORES,
@@ -53,8 +55,6 @@ from agent.voice.testset import (  # noqa: E402
     synthesize,
     word_error_rate,
 )
-from agent.voice.transcriber import HeardNothingError, VoiceConfig, load_transcriber  # noqa: E402
-from agent.voice.vocabulary import build_biasing  # noqa: E402
 from robot_bridge.sim.tabletop import TabletopSim  # noqa: E402
 
 

@@ -15,7 +15,6 @@ from agent.planners.base import PlanningError
 from agent.planning import plan_chore
 from agent.voice.audio import SAMPLE_RATE, Audio, load_audio
 from agent.voice.hearing import correct_transcript
-from agent.voice.testset import CHORES, SPEEDS, VOICES, synthesize, word_error_rate, words
 from agent.voice.transcriber import (
     HeardNothingError,
     VoiceConfig,
@@ -24,6 +23,7 @@ from agent.voice.transcriber import (
     transcribe_file,
 )
 from agent.voice.vocabulary import build_biasing
+from evals.spoken_chores import CHORES, SPEEDS, VOICES, synthesize, word_error_rate, words
 from tests.agent.voice_helpers import TranscriptionStandIn, write_audio
 
 # Every chore once, the speakers taking turns: all voices and speeds appear, in seconds not minutes.

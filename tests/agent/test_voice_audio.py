@@ -12,9 +12,9 @@ import pytest
 
 from agent.voice.audio import SAMPLE_RATE, AudioError, audio_from_samples, load_audio
 from agent.voice.mic import MicrophoneError, record_push_to_talk
-from agent.voice.testset import synthesize, word_error_rate, word_errors
 from agent.voice.transcriber import VoiceConfig, VoiceConfigError, load_transcriber
 from agent.voice.vocabulary import build_biasing, skill_sentences
+from evals.spoken_chores import synthesize, word_error_rate, word_errors
 from skills.library import SKILLS
 from skills.vocabulary import ALL_OBJECTS, spoken
 from tests.agent.voice_helpers import FakeSoundDevice, write_audio

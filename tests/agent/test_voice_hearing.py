@@ -10,8 +10,8 @@ from agent.planners.local.lexicon import HEARD_AS, PHRASES, WORDS
 from agent.planning import plan_chore
 from agent.voice import hearing
 from agent.voice.hearing import Correction, correct_transcript, nearest, sound_distance
-from agent.voice.testset import CHORES, words
 from agent.voice.vocabulary import build_biasing, other_names
+from evals.spoken_chores import CHORES, words
 
 # Mishearings the lexicon lists, which the sound match alone must find (the table is emptied).
 BY_SOUND = {

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.voice.testset import synthesize, words
+from evals.spoken_chores import synthesize, words
 from tests.agent.openai_standin import OpenAIStandIn
 from tests.cli import reverie
 

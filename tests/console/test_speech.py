@@ -10,7 +10,7 @@ import httpx
 import numpy as np
 import pytest
 
-from agent.voice.testset import synthesize
+from evals.spoken_chores import synthesize
 from tests.agent.voice_helpers import write_audio
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]'")
