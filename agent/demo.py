@@ -19,7 +19,7 @@ def _first_seed() -> int:
     """The first scene with a red block and a closed drawer, so the chore has three subtasks."""
     from robot_bridge.sim.tabletop import TabletopSim
 
-    probe = TabletopSim(image_size=16)
+    probe = TabletopSim(camera=False)
     for seed in range(1000):
         probe.reset(seed)
         s = probe.scene()

@@ -11,7 +11,7 @@ def perceive_seed(seed: int) -> PerceivedScene:
     """What the robot would perceive at the start of the simulated scene `seed`."""
     from robot_bridge.sim.tabletop import TabletopSim
 
-    sim = TabletopSim(image_size=16)
+    sim = TabletopSim(camera=False)
     obs = sim.reset(seed)
     sim.close()
     return PerceivedScene.from_observation(obs)

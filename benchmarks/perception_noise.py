@@ -77,7 +77,7 @@ def _seen(sim: TabletopSim) -> dict:
 
 def collect_states(scenes: int) -> list[dict]:
     """(skill, perceived start, a perceived state mid-way or at the end, truth there)."""
-    sim = TabletopSim(image_size=16, position_noise=0.0)
+    sim = TabletopSim(position_noise=0.0, camera=False)
     rng = np.random.default_rng(0)
     cases = []
     for seed in range(scenes):

@@ -228,7 +228,7 @@ def run(args) -> dict:
         compare = load_transcriber(
             VoiceConfig.from_env(model=args.compare_model, beam_size=args.beam_size)
         )
-    sim = TabletopSim(image_size=16)
+    sim = TabletopSim(camera=False)
     all_chores = CHORES + HELD_OUT_CHORES + HELD_OUT_EVERYDAY_CHORES
     scenes = {c.seed: list(sim.reset(c.seed).objects) for c in all_chores}
     sim.close()

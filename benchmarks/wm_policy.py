@@ -16,7 +16,8 @@ carrying on with the last real action.
 
     .venv/bin/python benchmarks/wm_policy.py [--episodes 10] [--split seen|holdout|all]
         [--rollouts 4] [--out FILE] [--json] [--no-policy] [--checkpoints DIR]
-        [--offline-data data/episodes/test] [--offline-windows 48] [--ablate-grasp-guard]
+        [--offline-data data/episodes/test] [--offline-windows 48]
+        [--ablate grasp-guard early-grasps]
 Targets (issue 19): the world-model executor at >= 80% of the scripted oracle's success for
 every kind on seen compositions, >= 60% on held-out ones.
 """
@@ -24,12 +25,9 @@ every kind on seen compositions, >= 60% on held-out ones.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
@@ -38,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from agent.executors.gripper import GRASPING_SKILLS  # noqa: E402
+from benchmarks.common import provenance, publish  # noqa: E402
 from evals.skills_eval import (  # noqa: E402
     MAX_STEPS,
     RandomExecutor,
@@ -49,7 +48,12 @@ from evals.skills_eval import (  # noqa: E402
 )
 from robot_bridge.sim.tabletop import TabletopSim  # noqa: E402
 from skills.library import SKILL_KINDS  # noqa: E402
-from worldmodel.checkpoint import atomic_write_text  # noqa: E402
+
+# --ablate NAME: the world-model executor's options with that part of its gripper control off
+ABLATIONS = {
+    "grasp-guard": {"grasp_guard": False},
+    "early-grasps": {"reject_early_grasps": False},
+}
 
 
 def offline_moves(imaginer, split: Path, windows: int, rollouts: int) -> dict:
@@ -99,14 +103,15 @@ def main() -> None:
     parser.add_argument("--offline-data", type=Path, default=Path("data/episodes/test"))
     parser.add_argument("--offline-windows", type=int, default=48)
     parser.add_argument(
-        "--ablate-grasp-guard",
-        action="store_true",
-        help="also run the world-model executor without its grasp guard (agent.executors.gripper)"
-        " on the skills it guards",
+        "--ablate",
+        nargs="+",
+        choices=sorted(ABLATIONS),
+        default=[],
+        help="also run the world-model executor without this part of its gripper control "
+        "(agent.executors.gripper) on the grasping skills: grasp-guard (closes wait for the "
+        "block), early-grasps (rollouts closing out of reach are dropped)",
     )
     args = parser.parse_args()
-
-    import torch
 
     from worldmodel.imagine import Imaginer
 
@@ -121,18 +126,18 @@ def main() -> None:
 
         root = args.checkpoints or Path(__file__).resolve().parents[1] / "checkpoints"
         policy = WorldModelSkillExecutor(executor=PolicyExecutor(root / "policy"))
-    unguarded = None
-    if args.ablate_grasp_guard:
-        unguarded = WorldModelSkillExecutor(
-            rollouts=args.rollouts, imaginer=imaginer, grasp_guard=False
+    ablated = {
+        f"worldmodel_no_{name.replace('-', '_')}": WorldModelSkillExecutor(
+            rollouts=args.rollouts, imaginer=imaginer, **ABLATIONS[name]
         )
+        for name in args.ablate
+    }
     for kind in args.skills if args.episodes > 0 else []:  # --episodes 0: offline moves only
         wins = {"worldmodel": 0, "scripted": 0, "random": 0}
         if policy is not None:
             wins["policy"] = 0
-        ablate = unguarded is not None and kind in GRASPING_SKILLS
-        if ablate:
-            wins["worldmodel_unguarded"] = 0
+        variants = ablated if kind in GRASPING_SKILLS else {}
+        wins.update(dict.fromkeys(variants, 0))
         reach = {name: [] for name in wins}  # closest approach to the object, per episode
         start = []  # the hand's distance from it when the skill begins
         for i in range(args.episodes):
@@ -147,11 +152,9 @@ def main() -> None:
                 ok = run_episode(sim, policy, call, reach["policy"])
                 policy.outcome(ok)
                 wins["policy"] += ok
-            if ablate:
+            for name, variant in variants.items():
                 task_for(sim, kind, seed, args.split)
-                wins["worldmodel_unguarded"] += run_episode(
-                    sim, unguarded, call, reach["worldmodel_unguarded"]
-                )
+                wins[name] += run_episode(sim, variant, call, reach[name])
             task_for(sim, kind, seed, args.split)
             success = run_episode(sim, executor, call, reach["worldmodel"])
             executor.outcome(success)
@@ -198,9 +201,7 @@ def main() -> None:
     }
     result = {
         "benchmark": "wm_policy",
-        "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}",
-        "command": " ".join(sys.argv),
+        **provenance(),
         "split": args.split,
         "target_vs_oracle": target,
         "rollouts": args.rollouts,
@@ -212,9 +213,7 @@ def main() -> None:
         "offline_moves": offline,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out, json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=None if args.json else 2))
+    publish(args.out, result, args.json)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def scene(
     from robot_bridge.sim.tabletop import TabletopSim
 
     check_seed(seed)
-    sim = TabletopSim(image_size=16)
+    sim = TabletopSim(camera=False)
     sim.reset(seed)
     s = sim.scene()
     if as_json:

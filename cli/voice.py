@@ -240,7 +240,7 @@ def _scene_objects(seed: int, observation) -> list[str]:
         return list(observation.objects)
     from robot_bridge.sim.tabletop import TabletopSim
 
-    sim = TabletopSim(image_size=16)
+    sim = TabletopSim(camera=False)
     try:
         return list(sim.reset(seed).objects)
     finally:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
+from agent.context import STEP_BUDGET
 from robot_bridge.sim.experts import expert_actions
 from robot_bridge.sim.predicates import is_success
 from robot_bridge.sim.tabletop import TabletopSim
@@ -16,7 +17,7 @@ from skills.library import SKILL_KINDS, SkillCall
 from skills.symbolic import feasible_calls
 from worldmodel.checkpoint import shipped_image_size
 
-MAX_STEPS = 150
+MAX_STEPS = STEP_BUDGET  # every executor's budget per skill, as the agent's per attempt
 
 
 class Executor(Protocol):
@@ -60,9 +61,10 @@ class WorldModelSkillExecutor:
         seed: int = 0,
         rollouts: int = 4,
         max_chunks: int | None = None,
-        confirmations: int = 2,
+        confirmations: int | None = 2,
         imaginer=None,
         grasp_guard: bool = True,
+        reject_early_grasps: bool = True,
         executor=None,
         use_effects: bool = True,
         judge_path=None,
@@ -71,15 +73,20 @@ class WorldModelSkillExecutor:
         from agent.judges.local import LocalJudge
 
         self.executor = executor or WorldModelExecutor(
-            rollouts=rollouts, seed=seed, imaginer=imaginer, grasp_guard=grasp_guard
+            rollouts=rollouts,
+            seed=seed,
+            imaginer=imaginer,
+            grasp_guard=grasp_guard,
+            reject_early_grasps=reject_early_grasps,
         )
         self.name = self.executor.name
         self.use_effects = use_effects  # gate the judge with the perceived effects
         self.judge = LocalJudge(judge_path) if judge_path else LocalJudge()
-        # By default as many chunks as fit in the step budget every executor gets (MAX_STEPS):
-        # a learned hand that moves at 60% of the expert's pace still has the time to arrive.
-        self.max_chunks = max_chunks or -(-MAX_STEPS // self.executor.chunk)
-        self.confirmations = confirmations  # "done" verdicts in a row, as the agent's graph asks
+        # The budget is in steps (run_episode stops at MAX_STEPS, as for every executor), so a
+        # chunk cut short costs only its own steps: at least one action per chunk.
+        self.max_chunks = max_chunks or MAX_STEPS
+        # "done" verdicts in a row, as the agent's graph asks; None: the judge never ends it
+        self.confirmations = confirmations
         self.call_seconds: list[float] = []  # imagine + invert + judge, per executor call
         self.claimed = False  # did the judge end the last episode with "done"?
         self.claims: list[tuple[bool, bool]] = []  # (claimed, ground truth) per episode
@@ -124,7 +131,7 @@ class WorldModelSkillExecutor:
                 now = PerceivedScene.from_observation(sim.observe())
                 judged = combined_score(judged, effects_hold(call, before, now))
             streak = streak + 1 if judged >= 0.5 else 0
-            if streak >= self.confirmations:
+            if self.confirmations is not None and streak >= self.confirmations:
                 self.claimed = True
                 return
 

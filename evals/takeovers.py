@@ -91,7 +91,7 @@ def _record_range(seed, episodes, checkpoints, progress) -> dict[str, np.ndarray
         executor = WorldModelSkillExecutor(
             seed=s * 1000,
             rollouts=1,
-            confirmations=10**6,
+            confirmations=None,  # the handover, not the judge, ends the learned part
             imaginer=imaginer,
             judge_path=Path(checkpoints) / "judge" if checkpoints else None,
         )

@@ -46,7 +46,7 @@ def episode_goals(split_root: Path, skills: list[str], args: list[dict]):
         raise ValueError(
             f"{split_root}: {len(seeds)} episodes in the metadata, {len(skills)} loaded"
         )
-    sim = TabletopSim(image_size=16)
+    sim = TabletopSim(camera=False)
     points, masks = [], []
     for seed, skill, a in zip(seeds, skills, args, strict=True):
         sim.reset(seed)

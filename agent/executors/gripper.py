@@ -69,6 +69,20 @@ def closed_on_nothing(closed: bool, opening: float) -> bool:
     return bool(closed and opening < EMPTY_HAND)
 
 
+def grasps_thin_air(
+    commands: np.ndarray, closed: bool, paths: np.ndarray, block: np.ndarray
+) -> np.ndarray:
+    """(N, T) gripper commands of N rollouts, (N, T, 3) hand paths -> (N,) bool: the rollout
+    closes an open hand somewhere the block is out of reach (its imagination grasped early)."""
+    early = np.zeros(len(commands), bool)
+    for n, rollout in enumerate(commands):
+        latched, _ = latch_gripper(rollout, closed)
+        shut = np.flatnonzero(latched > 0)
+        if not closed and len(shut):
+            early[n] = not within_grasp(paths[n, shut[0]], block)
+    return early
+
+
 class HandControl:
     """The gripper policy of one skill attempt, shared by the learned executors: latch the
     proposed gripper commands, guard grasps with the perceived block and proprioception, and
@@ -80,6 +94,16 @@ class HandControl:
 
     def reset(self) -> None:
         self.closed = None
+
+    def early_grasps(self, skill: str, block, actions: np.ndarray, state: np.ndarray) -> np.ndarray:
+        """(N, T, 4) rollouts -> (N,) bool: which ones close the open hand out of the block's
+        reach. Such a rollout imagines a grasp that did not happen and then the carry after it."""
+        closed = self.closed if self.closed is not None else bool(state[3] < OPEN_HAND)
+        if not (self.grasp_guard and skill in GRASPING_SKILLS and block is not None) or closed:
+            return np.zeros(len(actions), bool)
+        start = np.asarray(state[:3], np.float64)
+        paths = np.stack([hand_path(start, a, self.step_size) for a in actions])
+        return grasps_thin_air(actions[:, :, 3], closed, paths, np.asarray(block, np.float64))
 
     def apply(self, skill: str, block, actions: np.ndarray, state: np.ndarray) -> dict:
         """Rewrite actions[:, 3] in place; `block`: the perceived position of the skill's object

@@ -59,6 +59,7 @@ class WorldModelExecutor:
         image_size: int | None = None,
         grasp_guard: bool = True,
         step_size: float | None = None,  # the robot's (GetInfo); None: the training data's
+        reject_early_grasps: bool = True,
     ) -> None:
         if imaginer is None:
             from worldmodel.imagine import Imaginer
@@ -75,6 +76,9 @@ class WorldModelExecutor:
         self.seed = seed
         self.image_size = image_size or getattr(imaginer, "image_size", 64)
         self.hand = HandControl(grasp_guard, step_size or trained_step_size())
+        # a rollout that closes the hand out of the block's reach is dropped while another
+        # rollout does not (experiment 15 in docs/world_model.md)
+        self.reject_early_grasps = reject_early_grasps
         self._history: list[np.ndarray] = []
         self._planned: np.ndarray | None = None  # the previous chunk's actions beyond its first k
         self._goals = None  # where the subtask's objects were perceived when it began
@@ -117,12 +121,15 @@ class WorldModelExecutor:
         if not keep.any():  # every sample infeasible: fall back on the least extreme one
             keep = np.zeros(len(keep), bool)
             keep[np.argmin(np.abs(result.actions).max(axis=(1, 2)))] = True
+        block = (objects or {}).get(step.args.get("object", ""))
+        early = self.hand.early_grasps(step.skill, block, result.actions, np.asarray(state))
+        if self.reject_early_grasps and (keep & ~early).any():
+            keep &= ~early  # the others imagine reaching the block first: follow them
         k = min(self.chunk, result.actions.shape[1])
         actions = consensus(result.actions, result.scores, keep, k)
         if self._planned is not None:  # overlapping windows: blend with what was planned before
             overlap = min(len(self._planned), k)
             actions[:overlap] = (actions[:overlap] + self._planned[:overlap]) / 2
-        block = (objects or {}).get(step.args.get("object", ""))
         gripper = self.hand.apply(step.skill, block, actions, np.asarray(state, np.float64))
         best = int(np.flatnonzero(keep)[np.argmax(result.scores[keep])])
         self._planned = result.actions[best, k:]
@@ -132,6 +139,7 @@ class WorldModelExecutor:
             scores=[round(float(s), 4) for s in result.scores],
             info={
                 "kept": int(keep.sum()),
+                "early_grasps": int(early.sum()),
                 "resamples": resampled,
                 **gripper,
                 **{k_: round(v, 4) for k_, v in result.timings.items()},

@@ -74,11 +74,15 @@ class TabletopSim:
         image_size: int = 128,
         shadows: bool = False,
         position_noise: float = DEFAULT_POSITION_NOISE,
+        camera: bool = True,
     ) -> None:
+        """`camera=False`: physics and perception only (planning, relabelling, probing scenes);
+        observations then carry an empty image and `render` refuses."""
         if not 16 <= image_size <= 512:
             raise ValueError(f"image_size must be between 16 and 512 pixels; got {image_size}")
         self.position_noise = check_position_noise(position_noise)
-        self.image_size = image_size
+        self.camera = camera
+        self.image_size = image_size if camera else 16  # the smallest scene to build
         self.model = mujoco.MjModel.from_xml_string(
             build_mjcf(image_size=image_size, shadows=shadows)
         )
@@ -202,6 +206,11 @@ class TabletopSim:
         return float(self.data.qpos[self._qadr["drawer_slide"]])
 
     def render(self) -> np.ndarray:
+        if not self.camera:
+            raise RuntimeError(
+                "this simulator was made without a camera (TabletopSim(camera=False)); make it "
+                "with camera=True to render frames"
+            )
         if self._renderer is None:
             self._renderer = mujoco.Renderer(self.model, self.image_size, self.image_size)
         # No garbage collection while drawing: a dropped simulator's Renderer freed mid-frame
@@ -238,7 +247,7 @@ class TabletopSim:
                 del objects[block]
         seen = noisy_positions(objects, self.position_noise, self.layout.seed, self.steps)
         return Observation(
-            image=self.render(),
+            image=self.render() if self.camera else np.zeros((0, 0, 3), np.uint8),
             ee_pos=self.ee_pos().astype(np.float32),
             gripper=self.gripper_opening(),
             objects=seen,

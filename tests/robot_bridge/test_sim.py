@@ -161,3 +161,20 @@ def test_hold_drops_the_pending_target(sim):
     for _ in range(3):
         sim.step([0.0, 0.0, 0.0, -1.0])
     assert np.allclose(sim.ee_pos(), here, atol=0.002)
+
+
+def test_a_simulator_without_a_camera_simulates_and_perceives_but_does_not_render():
+    from robot_bridge.sim.tabletop import TabletopSim
+
+    with_camera, without = TabletopSim(image_size=32), TabletopSim(camera=False)
+    seen, blind = with_camera.reset(5), without.reset(5)
+    assert blind.image.shape == (0, 0, 3) and seen.image.shape == (32, 32, 3)
+    assert blind.objects == seen.objects and blind.placements == seen.placements
+    for sim in (with_camera, without):
+        for _ in range(5):
+            sim.step(np.array([1.0, 0.0, -0.5, 1.0]))
+    np.testing.assert_allclose(without.ee_pos(), with_camera.ee_pos())
+    with pytest.raises(RuntimeError, match="without a camera"):
+        without.render()
+    with_camera.close()
+    without.close()

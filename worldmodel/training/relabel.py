@@ -26,7 +26,7 @@ def _init() -> None:
     os.environ.setdefault("MUJOCO_GL", "egl")
     from robot_bridge.sim.tabletop import TabletopSim
 
-    _SIM = TabletopSim(image_size=16)  # physics only; the frames are already recorded
+    _SIM = TabletopSim(camera=False)  # the frames are already recorded
 
 
 def _relabel_one(job: tuple[int, int, list[list[float]]]) -> list[tuple[str, dict, bool]]:
