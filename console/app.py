@@ -361,6 +361,20 @@ def create_app(
             raise HTTPException(503, f"no frame from {robot_id} yet")
         return Response(frame, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
+    @app.get(
+        "/api/robots/{robot_id}/runs/{run_id}/video.mp4",
+        summary="A finished chore's video: what the robot saw beside what it imagined",
+        response_class=FileResponse,
+        responses={200: {"content": {"video/mp4": {}}}},
+    )
+    def video(robot_id: str, run_id: str) -> FileResponse:
+        path = console.robot(robot_id).video(run_id)
+        if path is None:
+            raise HTTPException(
+                404, f"no video of run {run_id!r} on {robot_id}: see its history for run ids"
+            )
+        return FileResponse(path, media_type="video/mp4")
+
     @app.post("/api/robots/{robot_id}/chores", status_code=202, summary="Queue a chore")
     def enqueue(
         robot_id: str, request: ChoreRequest, operator: OperatorHeader = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 import uuid
@@ -26,6 +27,7 @@ log = structlog.get_logger("reverie.console")
 
 STATUSES = ("idle", "planning", "acting", "checking", "paused", "stopped", "lost")
 MAX_QUEUE = 20
+RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")  # agent.rundir.new_run_id's
 HISTORY = 50
 VERDICTS = 12
 
@@ -174,6 +176,13 @@ class RobotAgent:
             raise ConsoleRequestError(f"{self.id} has no interrupted chore", 404)
         chore, self.interrupted = self.interrupted, None
         return chore
+
+    def video(self, run_id: str) -> Path | None:
+        """The video of one of this robot's runs (what it saw beside what it imagined)."""
+        if not RUN_ID.fullmatch(run_id) or run_id not in self.past_runs:
+            return None
+        path = self.runs / run_id / "video.mp4"
+        return path if path.is_file() else None
 
     # --------------------------------------------------------------------------- operator
     def claim(self, operator: str) -> None:
@@ -413,6 +422,7 @@ class RobotAgent:
             if self._mirror is not None:
                 self._mirror.hold_due = True  # control ended: the robot held
         record["plan"], record["verdicts"] = _progress(self._run_dir)
+        record["video"] = self.video(record.get("run_id") or "") is not None
         self.error = record.get("failure", "") if record["outcome"] != "done" else ""
         record["finished_at"] = time.time()
         with self._lock:

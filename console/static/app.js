@@ -150,8 +150,16 @@ function renderRobot(robot) {
   });
   list(el.querySelector(".history"), robot.history, (li, h) => {
     const truth = h.ground_truth == null ? "" : ` (measured: ${h.ground_truth ? "done" : "not done"})`;
-    li.textContent = `${h.chore}: ${h.outcome}${truth}`;
+    li.textContent = `${h.chore}: ${h.outcome}${truth} `;
     li.dataset.outcome = h.outcome;
+    if (h.video) {
+      const link = document.createElement("a");
+      link.href = `/api/robots/${robot.id}/runs/${h.run_id}/video.mp4`;
+      link.target = "_blank";
+      link.className = "video";
+      link.textContent = "video";
+      li.append(link);
+    }
   });
   el.querySelector(".clear-row").hidden = !robot.estopped;
   el.querySelector(".interrupted-row").hidden = !robot.interrupted;

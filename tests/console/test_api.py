@@ -68,6 +68,14 @@ def test_chores_sent_to_two_robots_at_once_both_finish(console, fleet):
         assert record["plan"] == [{"instruction": "press the button", "state": "done"}]
         assert record["verdicts"][-1]["claimed"] and record["verdicts"][-1]["score"] >= 0.5
     assert all(r["status"] == "idle" for r in httpx.get(console + "/api/robots").json())
+    # each chore's video, served from the robot's own runs only
+    record = done[0]
+    assert record["video"] is True
+    video = httpx.get(f"{console}/api/robots/robot-1/runs/{record['run_id']}/video.mp4")
+    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+    assert video.content[4:8] == b"ftyp" and len(video.content) > 1000
+    for bad in (f"robot-2/runs/{record['run_id']}", "robot-1/runs/..%2F..%2Fetc", "robot-1/runs/x"):
+        assert httpx.get(f"{console}/api/robots/{bad}/video.mp4").status_code == 404
 
 
 def test_bad_requests_get_clear_errors_and_change_nothing(console):

@@ -65,6 +65,8 @@ def test_page_shows_live_robots_does_a_typed_chore_and_stops_all(page, console, 
     finished.wait_for(timeout=240_000)
     assert finished.get_attribute("data-outcome") == "done"
     assert "(measured: done)" in finished.inner_text()
+    video = finished.locator("a.video")  # the chore's video, served by the console
+    assert video.count() == 1 and video.get_attribute("href").endswith("/video.mp4")
     assert card.locator(".plan li.done").count() >= 1
     assert "done" in card.locator(".verdicts").inner_text()
 
