@@ -25,6 +25,13 @@ def datagen(
         float,
         typer.Option(help="Share of episodes whose hand starts at a random point above the table."),
     ] = 0.5,
+    chore_starts: Annotated[
+        float,
+        typer.Option(
+            help="Share of episodes that start where 1-3 scripted skills of a chore left the "
+            "scene (filled receptacles, stacks, the hand anywhere)."
+        ),
+    ] = 0.0,
     test_episodes: Annotated[
         int | None, typer.Option(help="Seen-composition test episodes [episodes/10].")
     ] = None,
@@ -51,6 +58,7 @@ def datagen(
             image_size=image_size,
             failure_fraction=failure_fraction,
             random_starts=random_starts,
+            chore_starts=chore_starts,
             test_episodes=test_episodes,
             holdout_episodes=holdout_episodes,
             **extra,

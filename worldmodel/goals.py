@@ -10,6 +10,7 @@ whatever the instruction).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -41,16 +42,19 @@ def episode_goals(split_root: Path, skills: list[str], args: list[dict]):
     from robot_bridge.sim.tabletop import TabletopSim
     from worldmodel.data.reader import EpisodeDataset
 
-    seeds = [int(e["scene_seed"]) for e in EpisodeDataset(split_root).episodes]
-    if len(seeds) != len(skills):
+    episodes = EpisodeDataset(split_root).episodes
+    if len(episodes) != len(skills):
         raise ValueError(
-            f"{split_root}: {len(seeds)} episodes in the metadata, {len(skills)} loaded"
+            f"{split_root}: {len(episodes)} episodes in the metadata, {len(skills)} loaded"
         )
     sim = TabletopSim(camera=False)
     points, masks = [], []
-    for seed, skill, a in zip(seeds, skills, args, strict=True):
-        sim.reset(seed)
-        p, m = goal_points(skill, a, sim.observe().objects)
+    for episode, skill, a in zip(episodes, skills, args, strict=True):
+        objects = json.loads(episode.get("start_objects") or "{}")
+        if not objects:  # recorded before datagen kept them: replay the scene seed
+            sim.reset(int(episode["scene_seed"]))
+            objects = sim.observe().objects
+        p, m = goal_points(skill, a, objects)
         points.append(p)
         masks.append(m)
     sim.close()

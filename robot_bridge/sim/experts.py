@@ -89,6 +89,8 @@ def _drop_point(sim: TabletopSim, call: SkillCall) -> np.ndarray:
 def _approach_grip(sim: TabletopSim, block: str) -> float:
     """OPEN, or a narrower opening when a fully open back finger would land on the open drawer's
     handle bar (a block just in front of it; the handle juts out past the drawer)."""
+    if ("in", block, "bowl") in sim.relations():  # a wide-open finger would catch the bowl's rim
+        return NARROW_GRIP
     handle, b = _pos(sim, "drawer"), _pos(sim, block)
     reach = L.FINGER_OPEN + L.FINGER_HALF_THICKNESS
     near_x = abs(b[0] - handle[0]) < L.HANDLE_HALF[0] + L.FINGER_HALF_WIDTH + 0.005

@@ -182,3 +182,47 @@ def test_experts_succeed_from_random_hand_starts():
         done += record.success
     sim.close()
     assert done == 10
+
+
+def test_chore_starts_record_skills_from_where_a_chore_left_the_scene(tmp_path):
+    """Datagen's chore starts: 1-3 scripted skills first (unrecorded), then the episode; the
+    experts still succeed, the scene is not a fresh reset, and goals come from the first frame."""
+    from robot_bridge.sim.tabletop import TabletopSim
+    from worldmodel.data.episodes import plan_episode, record_episode
+    from worldmodel.goals import episode_goals, goal_points
+
+    sim, holdout, done = TabletopSim(image_size=32), load_holdout(), 0
+    plans = [plan_episode(sim, i, "train", 5, holdout, 0.0, chore_starts=1.0) for i in range(10)]
+    assert all(p.prelude and p.start_hand is None for p in plans)
+    for plan in plans:
+        record = record_episode(sim, plan)
+        done += record.success
+        fresh = sim.reset(plan.scene_seed).objects
+        moved = any(
+            np.linalg.norm(np.subtract(record.start_objects[k], fresh[k])) > 0.02
+            for k in fresh
+            if k in record.start_objects
+        )
+        changed = moved or set(fresh) != set(record.start_objects)
+        assert (
+            changed
+            or plan.prelude[0].skill.endswith("drawer")
+            or plan.prelude[0].skill == "press_button"
+        )
+    sim.close()
+    assert done == 10
+
+    out = tmp_path / "data"
+    run_datagen(_config(out, episodes=4, test_episodes=0, holdout_episodes=0, chore_starts=1.0))
+    episodes = EpisodeDataset(out / "train").episodes
+    assert all(json.loads(e["prelude"]) and json.loads(e["start_objects"]) for e in episodes)
+    skills = [e["skill"] for e in episodes]
+    args = [json.loads(e["args"]) for e in episodes]
+    points, mask = episode_goals(out / "train", skills, args)
+    for e, p, m in zip(episodes, points, mask, strict=True):
+        objects = json.loads(e["start_objects"])
+        want_p, want_m = goal_points(e["skill"], json.loads(e["args"]), objects)
+        np.testing.assert_allclose(p, want_p, atol=1e-6)
+        np.testing.assert_array_equal(m, want_m)
+    with pytest.raises(ValueError, match="chore_starts"):
+        run_datagen(_config(out, episodes=4, test_episodes=0, holdout_episodes=0))

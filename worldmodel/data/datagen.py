@@ -32,6 +32,7 @@ class DatagenConfig(BaseModel):
     image_size: int = Field(default=64, ge=16, le=512)
     failure_fraction: float = Field(default=0.3, ge=0.0, le=1.0)
     random_starts: float = Field(default=0.0, ge=0.0, le=1.0)
+    chore_starts: float = Field(default=0.0, ge=0.0, le=1.0)
     test_episodes: int | None = Field(default=None, ge=0)
     holdout_episodes: int | None = Field(default=None, ge=0)
     holdout_config: Path = DEFAULT_HOLDOUT
@@ -52,6 +53,7 @@ class DatagenConfig(BaseModel):
             "failure_fraction": self.failure_fraction,
             # only when used, so datasets recorded before the option resume as they were
             **({"random_starts": self.random_starts} if self.random_starts else {}),
+            **({"chore_starts": self.chore_starts} if self.chore_starts else {}),
             "held_out": load_holdout(self.holdout_config).model_dump()["held_out"],
         }
 
@@ -69,9 +71,11 @@ def _init_worker(image_size: int, holdout_path: str) -> None:
     _HOLDOUT = load_holdout(holdout_path)
 
 
-def _record_one(job: tuple[str, str, int, int, float, float]) -> tuple[str, int, bool]:
-    root, split, index, seed, failure_fraction, random_starts = job
-    plan = plan_episode(_SIM, index, split, seed, _HOLDOUT, failure_fraction, random_starts)
+def _record_one(job: tuple[str, str, int, int, float, float, float]) -> tuple[str, int, bool]:
+    root, split, index, seed, failure_fraction, random_starts, chore_starts = job
+    plan = plan_episode(
+        _SIM, index, split, seed, _HOLDOUT, failure_fraction, random_starts, chore_starts
+    )
     record = record_episode(_SIM, plan)
     _write_staged(Path(root), record)
     return split, index, record.success
@@ -96,6 +100,8 @@ def _write_staged(root: Path, record) -> None:
         "failure_mode": plan.failure_mode,
         "scene_seed": plan.scene_seed,
         "start_hand": plan.start_hand,
+        "prelude": [c.model_dump() for c in plan.prelude],
+        "start_objects": {k: list(v) for k, v in record.start_objects.items()},
         "success": record.success,
         "captions": [c.model_dump() for c in record.captions],
         "video_info": fmt.video_info(video),
@@ -120,7 +126,8 @@ def _check_config(cfg: DatagenConfig) -> None:
             previous = json.loads(path.read_text())
         except json.JSONDecodeError as exc:
             raise fmt.DatasetError(f"{path}: corrupt datagen record ({exc})") from exc
-        changed = [k for k in identity if previous.get(k) != identity[k]]
+        # both ways: an option used before and dropped now changed too
+        changed = [k for k in {**previous, **identity} if previous.get(k) != identity.get(k)]
         if changed:
             raise ValueError(
                 f"{cfg.out} was recorded with different {', '.join(changed)} "
@@ -160,7 +167,15 @@ def run_datagen(
         done = completed(root) if root.exists() else set()
         already += len(done & set(range(count)))
         jobs += [
-            (str(root), split, i, cfg.seed, cfg.failure_fraction, cfg.random_starts)
+            (
+                str(root),
+                split,
+                i,
+                cfg.seed,
+                cfg.failure_fraction,
+                cfg.random_starts,
+                cfg.chore_starts,
+            )
             for i in range(count)
             if i not in done
         ]
@@ -264,6 +279,9 @@ def _episode_row(m: dict, first: int, ep_stats: dict) -> dict:
         "failure_mode": pa.array([m["failure_mode"] or ""], pa.string()),
         "scene_seed": pa.array([m["scene_seed"]], pa.int64()),
         "captions": pa.array([json.dumps(m["captions"])], pa.string()),
+        # chore starts: the skills done before the episode, and what perception saw at its start
+        "prelude": pa.array([json.dumps(m.get("prelude", []))], pa.string()),
+        "start_objects": pa.array([json.dumps(m.get("start_objects", {}))], pa.string()),
     }
     for feature, s in ep_stats.items():
         for k, v in s.items():

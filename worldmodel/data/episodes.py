@@ -39,6 +39,9 @@ class EpisodePlan:
     executed: SkillCall | None = None  # what the robot actually attempts (wrong_target)
     noise_seed: int = 0
     start_hand: tuple[float, float, float] | None = None  # None: the hand starts at home
+    # skills the experts carry out, unrecorded, before the episode begins: it starts from the
+    # end state of a chore (receptacles holding blocks, stacks, an open drawer, the hand anywhere)
+    prelude: tuple[SkillCall, ...] = ()
 
 
 @dataclass
@@ -49,6 +52,8 @@ class EpisodeRecord:
     actions: np.ndarray  # (T, 4) float32; the last row holds still
     success: bool
     captions: list[Caption] = field(default_factory=list)
+    # what perception reported at the first recorded frame (the goal points come from it)
+    start_objects: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
 def plan_episode(
@@ -59,16 +64,23 @@ def plan_episode(
     holdout: HoldoutConfig,
     failure_fraction: float,
     random_starts: float = 0.0,
+    chore_starts: float = 0.0,
 ) -> EpisodePlan:
     """Deterministic in (base_seed, split, index): the same episode on any worker, any run.
-    `random_starts`: the share of episodes whose hand starts at a random point above the table
-    (drawn from its own generator, so the other episodes are the same as without them)."""
+    `random_starts`: the share of episodes whose hand starts at a random point above the table;
+    `chore_starts`: the share that start where 1-3 scripted skills of a chore left the scene
+    (each drawn from its own generator, so the other episodes are the same as without them)."""
     rng = np.random.default_rng([base_seed, SPLITS.index(split), index])
     kinds = sorted({c.skill for c in holdout.held_out}) if split == "holdout" else SKILL_KINDS
     kind = kinds[index % len(kinds)]
+    prelude_rng = np.random.default_rng([base_seed, SPLITS.index(split), index, 2])
+    with_prelude = prelude_rng.random() < chore_starts
+    prelude: tuple[SkillCall, ...] = ()
     for _ in range(200):
         scene_seed = int(rng.integers(2**31 - 1))
         sim.reset(scene_seed)
+        if with_prelude:
+            prelude = _run_prelude(sim, prelude_rng)
         options = [c for c in feasible_calls(sim.scene()) if c.skill == kind]
         options = [c for c in options if holdout.contains(c) == (split == "holdout")]
         if options:
@@ -97,8 +109,29 @@ def plan_episode(
         failure_mode=mode,
         executed=executed,
         noise_seed=int(rng.integers(2**31 - 1)),
-        start_hand=_random_start(base_seed, split, index, random_starts),
+        start_hand=None if prelude else _random_start(base_seed, split, index, random_starts),
+        prelude=prelude,
     )
+
+
+def _run_prelude(sim: TabletopSim, rng) -> tuple[SkillCall, ...]:
+    """Carry out 1-3 random feasible skills with the experts (a chore in progress); returns
+    those that succeeded, in order. Why: the judge and the world model saw only scenes fresh
+    from a reset, with empty receptacles; chores fill them, and a skill in a chore starts where
+    the previous one left the hand."""
+    done = []
+    for _ in range(int(rng.integers(1, 4))):
+        options = feasible_calls(sim.scene())
+        if not options:
+            break
+        call = options[int(rng.integers(len(options)))]
+        start = sim.scene()
+        for action in expert_actions(sim, call):
+            sim.step(action)
+        if not is_success(call, sim.scene(), start):
+            break
+        done.append(call)
+    return tuple(done)
 
 
 # Where a random start may put the hand: above the table's reach, clear of the cabinet (10 cm
@@ -162,6 +195,11 @@ def record_episode(sim: TabletopSim, plan: EpisodePlan, attempts: int = 3) -> Ep
 
 def _run(sim: TabletopSim, plan: EpisodePlan, rng) -> EpisodeRecord:
     obs = sim.reset(plan.scene_seed, hand=plan.start_hand)
+    for call in plan.prelude:  # the chore so far, unrecorded
+        for action in expert_actions(sim, call):
+            sim.step(action)
+    if plan.prelude:
+        obs = sim.observe()
     start = sim.scene()
     captioner = Captioner()
     captioner.update(sim, 0)
@@ -190,6 +228,7 @@ def _run(sim: TabletopSim, plan: EpisodePlan, rng) -> EpisodeRecord:
         actions=np.stack(actions),
         success=is_success(plan.call, sim.scene(), start),
         captions=captioner.captions,
+        start_objects=dict(obs.objects),
     )
 
 
