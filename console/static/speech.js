@@ -35,7 +35,7 @@ export function attachMicrophone(button, input, robot, say) {
       stream.getTracks().forEach((track) => track.stop());
       recorder = null;
       button.classList.remove("recording");
-      button.textContent = "🎤";
+      button.textContent = "Speak";
       say("listening to the recording…");
       try {
         const heard = await hear(new Blob(chunks, { type: chunks[0]?.type || "audio/webm" }), robot);
@@ -47,7 +47,7 @@ export function attachMicrophone(button, input, robot, say) {
     };
     recorder.start();
     button.classList.add("recording");
-    button.textContent = "■";
-    say("recording: click ■ when you have said the chore");
+    button.textContent = "Done";
+    say("recording: click Done when you have said the chore");
   });
 }
