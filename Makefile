@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python benchmarks/sim_speed.py
 	$(BIN)/python benchmarks/bridge_latency.py
 	$(BIN)/python benchmarks/voice.py
+	$(BIN)/python benchmarks/console.py
 
 # Regenerate the gRPC stubs in robot_bridge/_generated/ after editing proto/.
 proto: install

@@ -28,6 +28,10 @@ DOCS = {
     "wm_policy": "world_model.md",
     "wm_policy_grasp_guard": "agent.md",
     "camera_visibility": "world_model.md",
+    "wm_evaluation": "evaluation.md#evaluation-inside-the-world-model",
+    "console": "console.md#measured",
+    "perception_noise": "agent.md",
+    "planner_paraphrases": "agent.md",
 }
 
 
