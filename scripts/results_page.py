@@ -30,7 +30,7 @@ DOCS = {
     "camera_visibility": "world_model.md",
     "wm_evaluation": "evaluation.md#evaluation-inside-the-world-model",
     "console": "console.md#measured",
-    "perception_noise": "agent.md",
+    "perception_noise": "agent.md#measured-perception-noise",
     "planner_paraphrases": "agent.md",
 }
 
