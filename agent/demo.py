@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent.run import do_chore
+from worldmodel.files import DEFAULT_CHECKPOINTS
 
 CHORE = "put the red block in the drawer and leave it closed"
-WORLD_MODEL = Path(__file__).resolve().parents[1] / "checkpoints" / "wm" / "config.json"
+WORLD_MODEL = DEFAULT_CHECKPOINTS / "wm" / "config.json"
 
 
 def _first_seed() -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.context import RunContext
+from agent.frames import fit_frame
 from agent.graph import ChoreInterrupted, build_graph
 from agent.perception import PerceivedScene
 from agent.planners.local import LocalPlanner
@@ -402,17 +403,9 @@ def _write_video(run: RunDir) -> str | None:
             frames.append(np.concatenate([real, np.full_like(real, 40)], axis=1))
             continue
         for frame in imagined:
-            frames.append(np.concatenate([real, _fit(frame, real.shape[0])], axis=1))
+            frames.append(np.concatenate([real, fit_frame(frame, real.shape[0])], axis=1))
     if not frames:
         return None
     video = run.path / "video.mp4"
     encode_mp4(video, np.stack(frames))
     return str(video)
-
-
-def _fit(frame: np.ndarray, size: int) -> np.ndarray:
-    if frame.shape[0] == size:
-        return frame
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(frame).resize((size, size), Image.BILINEAR))

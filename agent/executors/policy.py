@@ -14,7 +14,8 @@ import numpy as np
 
 from agent.executors.base import Proposal
 from agent.executors.gripper import HandControl
-from agent.executors.worldmodel import ACTION_LIMIT, DEFAULT_CHUNK, _fit
+from agent.executors.worldmodel import ACTION_LIMIT, DEFAULT_CHUNK
+from agent.frames import fit_frame
 from agent.planners.base import PlannedStep
 from agent.robot_fit import trained_step_size
 
@@ -49,7 +50,7 @@ class PolicyExecutor:
             from worldmodel.goals import goal_points
 
             self._goals = goal_points(step.skill, step.args, objects)
-        self._history.append(_fit(frame, self.image_size))
+        self._history.append(fit_frame(frame, self.image_size))
         context = np.stack(self._history[-self.policy.config.context_frames :])
         actions = self.policy.act(context, step.skill, state, self._goals)[: self.chunk].copy()
         block = (objects or {}).get(step.args.get("object", ""))

@@ -13,6 +13,7 @@ import numpy as np
 
 from agent.executors.base import Proposal
 from agent.executors.gripper import HandControl
+from agent.frames import fit_frame
 from agent.planners.base import PlannedStep
 from agent.robot_fit import trained_step_size
 
@@ -91,7 +92,7 @@ class WorldModelExecutor:
     def propose(
         self, step: PlannedStep, frame: np.ndarray, state: np.ndarray, objects=None
     ) -> Proposal:
-        frame = _fit(frame, self.image_size)
+        frame = fit_frame(frame, self.image_size)
         if self._goals is None and objects is not None:
             from worldmodel.goals import goal_points
 
@@ -145,11 +146,3 @@ class WorldModelExecutor:
                 **{k_: round(v, 4) for k_, v in result.timings.items()},
             },
         )
-
-
-def _fit(frame: np.ndarray, size: int) -> np.ndarray:
-    if frame.shape[0] == size:
-        return frame
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(frame).resize((size, size), Image.BILINEAR))

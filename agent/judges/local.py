@@ -6,7 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_JUDGE = Path(__file__).resolve().parents[2] / "checkpoints" / "judge"
+from agent.frames import fit_frame
+from worldmodel.files import DEFAULT_CHECKPOINTS
+
+DEFAULT_JUDGE = DEFAULT_CHECKPOINTS / "judge"
 
 
 class LocalJudge:
@@ -20,13 +23,5 @@ class LocalJudge:
         self.size = self.model.config.image_size
 
     def completion(self, frames: list[np.ndarray], instruction: str) -> float:
-        video = np.stack([_resize(f, self.size) for f in frames])
+        video = np.stack([fit_frame(f, self.size) for f in frames])
         return float(self.model.score([video], [instruction])[0])
-
-
-def _resize(frame: np.ndarray, size: int) -> np.ndarray:
-    if frame.shape[0] == size and frame.shape[1] == size:
-        return frame
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(frame).resize((size, size), Image.BILINEAR))
