@@ -13,17 +13,13 @@ from pathlib import Path
 import numpy as np
 import structlog
 
+from worldmodel.files import atomic_write_text
+
 RUNS = Path("runs")
 
 
 def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 class RunDir:
@@ -46,7 +42,7 @@ class RunDir:
         return self.path.name
 
     def write_json(self, name: str, data: dict) -> None:
-        _atomic_write(self.path / name, json.dumps(data, indent=2))
+        atomic_write_text(self.path / name, json.dumps(data, indent=2))
 
     def read_json(self, name: str) -> dict:
         return json.loads((self.path / name).read_text())

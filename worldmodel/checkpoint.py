@@ -17,20 +17,15 @@ import torch
 from pydantic import BaseModel, ValidationError
 from torch import nn
 
-from worldmodel.files import CONFIG_NAME, DEFAULT_CHECKPOINTS, WEIGHTS_NAME
-
-__all__ = ["CONFIG_NAME", "DEFAULT_CHECKPOINTS", "WEIGHTS_NAME"]  # re-exported for the models
+# re-exported: the models and their callers import these from here
+from worldmodel.files import CONFIG_NAME as CONFIG_NAME
+from worldmodel.files import DEFAULT_CHECKPOINTS as DEFAULT_CHECKPOINTS
+from worldmodel.files import WEIGHTS_NAME as WEIGHTS_NAME
+from worldmodel.files import atomic_write_text as atomic_write_text
 
 
 class CheckpointError(ValueError):
     """A checkpoint that is missing, corrupt or does not fit the model; the message names the file."""
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def save_tensors(

@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from worldmodel.files import atomic_write_bytes as atomic_write_bytes  # re-exported for datagen
+
 FPS = 10
 VIDEO_KEY = "observation.images.head"
 CHUNKS_SIZE = 1000
@@ -38,13 +40,6 @@ class DatasetError(ValueError):
 
 def chunk_of(episode_index: int) -> dict[str, int]:
     return {"chunk_index": episode_index // CHUNKS_SIZE, "file_index": episode_index % CHUNKS_SIZE}
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def atomic_write_parquet(path: Path, table: pa.Table) -> None:
