@@ -190,10 +190,7 @@ def run_episode(
 def reach_target(sim: TabletopSim, call: SkillCall) -> np.ndarray:
     """Where the hand must go first (ground truth, for evaluation): the skill's block, the
     drawer's handle or the button."""
-    name = {"open_drawer": "drawer", "close_drawer": "drawer", "press_button": "button"}.get(
-        call.skill, call.args.get("object", "")
-    )
-    return np.array(sim.object_positions()[name])
+    return np.array(sim.object_positions()[call.acts_on()])
 
 
 def eval_skills(

@@ -102,6 +102,17 @@ class SkillCall(BaseModel):
         text = options[paraphrase % len(options)]
         return text.format(**{k: spoken(v) for k, v in self.args.items()})
 
+    def acts_on(self) -> str | None:
+        """The object the hand goes to first: the skill's block, the drawer (its handle) or the
+        button."""
+        return {"open_drawer": "drawer", "close_drawer": "drawer", "press_button": "button"}.get(
+            self.skill, self.args.get("object")
+        )
+
+    def destination(self) -> str | None:
+        """Where the skill's block goes (pick_place's target, stack's base); None otherwise."""
+        return self.args.get("target") or self.args.get("base")
+
     def __str__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.args.items())
         return f"{self.skill}({args})"

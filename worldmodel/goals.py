@@ -16,17 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
+from skills.library import SkillCall
+
 Position = Sequence[float]
 
 
 def goal_points(skill: str, args: Mapping[str, str], objects: Mapping[str, Position]):
     """(points (2, 3), mask (2,)): what to act on and where it goes; mask 0 where unknown."""
-    if skill in ("open_drawer", "close_drawer"):
-        names = ["drawer", None]
-    elif skill == "press_button":
-        names = ["button", None]
-    else:  # pick_place(object, target), stack(object, base)
-        names = [args.get("object"), args.get("target") or args.get("base")]
+    call = SkillCall(skill=skill, args=dict(args))
+    names = [call.acts_on(), call.destination()]
     points = np.zeros((2, 3), np.float32)
     mask = np.zeros(2, np.float32)
     for i, name in enumerate(names):

@@ -74,3 +74,21 @@ def test_feasible_calls_respect_scene(sim):
     kinds = {c.skill for c in calls}
     assert "press_button" in kinds
     assert ("open_drawer" in kinds) != scene.drawer_open
+
+
+def test_what_a_call_acts_on_and_where_its_block_goes():
+    from skills.library import SkillCall
+
+    pick = SkillCall(skill="pick_place", args={"object": "red_block", "target": "bowl"})
+    stack = SkillCall(skill="stack", args={"object": "red_block", "base": "blue_block"})
+    assert (pick.acts_on(), pick.destination()) == ("red_block", "bowl")
+    assert (stack.acts_on(), stack.destination()) == ("red_block", "blue_block")
+    for skill, thing in (
+        ("open_drawer", "drawer"),
+        ("close_drawer", "drawer"),
+        ("press_button", "button"),
+    ):
+        assert (SkillCall(skill=skill).acts_on(), SkillCall(skill=skill).destination()) == (
+            thing,
+            None,
+        )
