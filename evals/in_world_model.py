@@ -147,13 +147,16 @@ class NoisyExecutor:
     """An executor made worse on purpose: each chunk is replaced, with probability `epsilon`, by
     uniformly random actions. Policies of graded quality for validating an evaluation."""
 
-    def __init__(self, inner, epsilon: float, seed: int = 0) -> None:
-        self.inner, self.epsilon = inner, epsilon
-        self.name = f"{inner.name}+{round(100 * epsilon)}%random"
+    def __init__(self, inner, epsilon: float, seed: int = 0, name: str | None = None) -> None:
+        self.inner, self.epsilon, self.seed = inner, epsilon, seed
+        self.name = name or f"{inner.name}+{round(100 * epsilon)}%random"
         self.chunk = getattr(inner, "chunk", 4)
         self._rng = np.random.default_rng(seed)
 
     def begin(self, step) -> None:
+        # the noise of a task depends on the task alone, so the task in the simulator and in the
+        # world model meet the same policy (not one shifted by the other run's draws)
+        self._rng = np.random.default_rng([self.seed, *task_key(step)])
         self.inner.begin(step)
 
     def propose(self, step, frame, state, objects=None):
@@ -176,8 +179,8 @@ def executor_by_name(name: str, imaginer, checkpoints=None, seed: int = 0):
     from agent.executors.worldmodel import WorldModelExecutor
 
     random_share = check_executor_name(name)
-    if name == "random":
-        return RandomExecutor(seed)
+    if name == "random":  # every chunk random, drawn per task like policy+N's
+        return NoisyExecutor(RandomExecutor(seed), 1.0, seed, name="random")
     if name == "worldmodel":
         return WorldModelExecutor(imaginer=imaginer, seed=seed)
     policy = PolicyExecutor(Path(checkpoints) / "policy" if checkpoints else None)
@@ -196,6 +199,11 @@ def check_executor_name(name: str) -> float:
         f"unknown executor {name!r}; valid: {', '.join(EXECUTORS)}, or policy+N with N a "
         "percentage of random chunks (policy+50)"
     )
+
+
+def task_key(step) -> list[int]:
+    """Integers that name a subtask (its instruction), for seeding per-task random streams."""
+    return list(step.instruction.encode())
 
 
 # ------------------------------------------------------------------------------ agreement metrics

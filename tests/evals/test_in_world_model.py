@@ -89,3 +89,22 @@ def test_eval_in_world_model_command_refuses_bad_input_before_loading_models():
     assert bad.returncode == 2 and "policy+N" in bad.stderr and "Traceback" not in bad.stderr
     bad = reverie("eval", "in-world-model", "--episodes", "0")
     assert bad.returncode == 2 and "--episodes must be >= 1" in bad.stderr
+
+
+def test_a_noisy_policy_draws_the_same_noise_for_the_same_task():
+    """The task in the simulator and in the world model must meet the same policy: its random
+    chunks depend on the task, not on how many draws the other run took."""
+    from agent.planners.base import PlannedStep
+
+    step = PlannedStep(skill="press_button", args={}, instruction="press the button")
+    other = PlannedStep(skill="open_drawer", args={}, instruction="open the drawer")
+    noisy = NoisyExecutor(RandomExecutor(0), 1.0, seed=3, name="random")
+    frame, state = np.zeros((64, 64, 3), np.uint8), np.zeros(4, np.float32)
+    noisy.begin(step)
+    first = [noisy.propose(step, frame, state).actions for _ in range(3)]
+    noisy.begin(other)
+    noisy.propose(other, frame, state)
+    noisy.begin(step)
+    again = [noisy.propose(step, frame, state).actions for _ in range(3)]
+    np.testing.assert_array_equal(np.stack(first), np.stack(again))
+    assert noisy.name == "random"
