@@ -49,15 +49,12 @@ class ImaginedRobot:
         self.context = self.pipeline.model.config.context_frames
 
     def reset(self, frame: np.ndarray, state: np.ndarray, objects: dict, call: SkillCall) -> None:
-        from worldmodel.goals import goal_points
-
         self.frames = [np.asarray(frame, np.uint8)]
         self.state = np.asarray(state, np.float64).copy()
         self.objects = {k: np.asarray(v, np.float64) for k, v in objects.items()}
         self.call = call
         self.held: str | None = None
         self._rest_z = 0.0
-        self.goals = goal_points(call.skill, call.args, objects)
         self._calls = 0
 
     def step(self, actions: np.ndarray) -> None:
@@ -71,11 +68,14 @@ class ImaginedRobot:
         if len(recent) < self.context:
             recent = np.concatenate([np.repeat(recent[:1], self.context - len(recent), 0), recent])
         self._calls += 1
+        # Neither the skill nor its goal points: as a simulator the world model must answer the
+        # actions alone. Told the skill, it imagined the skill done whatever the actions were
+        # (random actions "opened" the drawer); it was trained with both dropped at times.
         imagined = self.pipeline(
             recent[None],
-            [self.call.skill],
+            [None],
             self.state[None].astype(np.float32),
-            goals=tuple(g[None] for g in self.goals),
+            goals=None,
             actions=padded[None],
             steps=self.imaginer.steps,
             seed=self.seed * 1000 + self._calls,

@@ -47,6 +47,7 @@ class _Pipeline:
 
     def __call__(self, context, skills, states, goals=None, actions=None, steps=3, seed=0):
         assert actions is not None and actions.shape == (1, 8, 4)  # simulates, never imagines
+        assert skills == [None] and goals is None  # the actions alone decide what happens
         return np.zeros((1, 8, 64, 64, 3), np.uint8)
 
 
