@@ -7,9 +7,10 @@ imagines the frames those actions produce; the hand's proprioception follows the
 robot's step size, the workspace limits), a closed hand keeps a block it closed on, and the
 learned judge reads the imagined video. Predicted success is the judge's claim, under the same
 rule the agent and `evals.skills_eval` use: two "done" verdicts in a row, within the same step
-budget. `validate` compares predicted with real success over policies of clearly different
-quality and reports Pearson r, Spearman rho and the Mean Maximum Rank Violation, as SIMPLER
-validated its simulated evaluation.
+budget. The world model is given the actions alone (not the skill, not its goal points).
+`agreement` compares predicted with real success over policies of clearly different quality
+(Pearson r, Spearman rho, Mean Maximum Rank Violation), as SIMPLER validated its simulated
+evaluation; `benchmarks/wm_evaluation.py` runs that comparison.
 """
 
 from __future__ import annotations
