@@ -88,6 +88,9 @@ class WorldModelExecutor:
     def begin(self, step: PlannedStep) -> None:
         self._history, self._planned, self._goals = [], None, None
         self.hand.reset()
+        # sampling seeds count from the subtask's start: the same subtask from the same frames
+        # imagines the same futures, whatever ran before (an evaluation's runs stay comparable)
+        self._calls = 0
 
     def propose(
         self, step: PlannedStep, frame: np.ndarray, state: np.ndarray, objects=None

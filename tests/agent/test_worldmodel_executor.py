@@ -227,3 +227,22 @@ def test_a_rollout_that_grasps_thin_air_is_dropped_while_another_reaches_first()
     plain.begin(PICK)
     lifted = plain.propose(PICK, frame, start, objects=objects).actions
     assert np.all(lifted[:, 2] == 1.0) and np.all(lifted[:, 3] == -1.0)
+
+
+def test_a_subtask_samples_the_same_seeds_whatever_ran_before():
+    class SeedLog(ScriptedImaginer):
+        def imagine(self, *args, seed=0, **kwargs):
+            self.seeds.append(seed)
+            return super().imagine(*args, seed=seed, **kwargs)
+
+    calm = np.tile([0.1, 0.0, 0.0, -1.0], (1, 8, 1))
+    imaginer = SeedLog([(calm, np.array([0.5]))] * 5)
+    imaginer.seeds = []
+    executor = WorldModelExecutor(rollouts=1, chunk=4, imaginer=imaginer, seed=7)
+    frame = np.zeros((64, 64, 3), np.uint8)
+    executor.begin(STEP)
+    executor.propose(STEP, frame, np.zeros(4))
+    executor.propose(STEP, frame, np.zeros(4))
+    executor.begin(STEP)
+    executor.propose(STEP, frame, np.zeros(4))
+    assert imaginer.seeds == [8, 9, 8]
