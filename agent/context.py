@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from agent.completion import AGENT_RULE, CompletionRule
 from agent.executors.base import Executor
 from agent.judges.base import CompletionJudge
 from agent.planners.base import Planner
@@ -41,6 +42,5 @@ class RunContext:
     max_attempts: int = 2
     max_replans: int = 1
     judge_every: int = 1  # judge after every n-th chunk (and whenever the executor finishes)
-    done_threshold: float = 0.5
-    confirmations: int = 2  # consecutive "done" verdicts before the subtask is claimed done
+    completion: CompletionRule = AGENT_RULE  # when a subtask counts as done
     progress: Callable[[str], None] = lambda message: None

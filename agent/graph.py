@@ -125,7 +125,7 @@ def check(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
         judged = ctx.judge.completion(frames, step.instruction)
         effects = _perceived_effects(state, step, ctx.robot.observe())
         score = combined_score(judged, effects)
-        streak = streak + 1 if score >= ctx.done_threshold else 0
+        streak = ctx.completion.update(streak, score)
         ctx.run.log.info(
             "judged",
             subtask=state["cursor"],
@@ -134,9 +134,7 @@ def check(state: ChoreState, runtime: Runtime[RunContext]) -> dict:
             score=round(score, 3),
             frames=len(frames),
         )
-    # One verdict per chunk means dozens per subtask: a claim needs `confirmations` in a row
-    # (or the executor has finished, so no later frames will come).
-    if score >= ctx.done_threshold and (streak >= ctx.confirmations or finished):
+    if ctx.completion.done(streak, score, finished):
         route = "advance"
     elif not finished and state.get("steps", 0) < ctx.max_steps:
         route = "act"

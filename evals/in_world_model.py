@@ -5,9 +5,8 @@ renders that first frame and reports the objects; nothing after). From then on t
 imagined frames: each chunk of its actions goes to the action-conditioned world model, which
 imagines the frames those actions produce; the hand's proprioception follows the actions (the
 robot's step size, the workspace limits), a closed hand keeps a block it closed on, and the
-learned judge reads the imagined video. Predicted success is the judge's claim, under the same
-rule the agent and `evals.skills_eval` use: two "done" verdicts in a row, within the same step
-budget. The world model is given the actions alone (not the skill, not its goal points).
+learned judge reads the imagined video. Predicted success is the judge's claim, under the rule
+the agent's graph uses (`agent.completion`), within the same step budget. The world model is given the actions alone (not the skill, not its goal points).
 `agreement` compares predicted with real success over policies of clearly different quality
 (Pearson r, Spearman rho, Mean Maximum Rank Violation), as SIMPLER validated its simulated
 evaluation; `benchmarks/wm_evaluation.py` runs that comparison.
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agent.completion import AGENT_RULE, CompletionRule
 from agent.executors.gripper import OPEN_HAND, within_grasp
 from agent.planners.base import PlannedStep
 from evals.skills_eval import MAX_STEPS
@@ -114,7 +114,7 @@ def run_imagined_episode(
     frame: np.ndarray,
     state: np.ndarray,
     objects: dict,
-    confirmations: int = 2,
+    completion: CompletionRule = AGENT_RULE,
 ) -> ImaginedEpisode:
     """One skill attempt of `executor` (an agent executor: begin / propose) inside the world
     model, from a real first frame, proprioception and perceived objects."""
@@ -126,15 +126,17 @@ def run_imagined_episode(
     while steps < MAX_STEPS:
         now, proprio, seen = robot.observation()
         actions = np.asarray(executor.propose(step, now, proprio, objects=seen).actions)
-        if len(actions) == 0:
-            break
-        actions = actions[: MAX_STEPS - steps]
-        robot.step(actions)
-        steps += len(actions)
+        finished = len(actions) == 0
+        if not finished:
+            actions = actions[: MAX_STEPS - steps]
+            robot.step(actions)
+            steps += len(actions)
         verdict = judge.completion(robot.frames, step.instruction)
-        streak = streak + 1 if verdict >= 0.5 else 0
-        if streak >= confirmations:
+        streak = completion.update(streak, verdict)  # the agent's graph's rule
+        if completion.done(streak, verdict, finished):
             claimed = True
+            break
+        if finished:
             break
     return ImaginedEpisode(
         claimed=claimed,

@@ -69,12 +69,14 @@ def _record_range(
 ) -> tuple[list[np.ndarray], list[bool], list[str]]:
     """Clips, labels and instructions of the attempts on `episodes` seeds from `seed`."""
     os.environ.setdefault("MUJOCO_GL", "egl")
+    from agent.completion import CompletionRule
     from evals.skills_eval import WorldModelSkillExecutor, task_for
     from robot_bridge.sim.predicates import is_success
     from robot_bridge.sim.tabletop import TabletopSim
 
     sim = TabletopSim(image_size=64)
-    executor = WorldModelSkillExecutor(rollouts=1, confirmations=STEPS)  # never stops early
+    # the judge never stops an attempt early: every clip runs its full length
+    executor = WorldModelSkillExecutor(rollouts=1, completion=CompletionRule(confirmations=None))
     clips, labels, texts = [], [], []
     for s in range(seed, seed + episodes):
         call = task_for(sim, KINDS[s % len(KINDS)], s)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
+from agent.completion import AGENT_RULE, CompletionRule
 from agent.context import STEP_BUDGET
 from robot_bridge.sim.experts import expert_actions
 from robot_bridge.sim.predicates import is_success
@@ -61,7 +62,7 @@ class WorldModelSkillExecutor:
         seed: int = 0,
         rollouts: int = 4,
         max_chunks: int | None = None,
-        confirmations: int | None = 2,
+        completion: CompletionRule = AGENT_RULE,
         imaginer=None,
         grasp_guard: bool = True,
         reject_early_grasps: bool = True,
@@ -85,8 +86,7 @@ class WorldModelSkillExecutor:
         # The budget is in steps (run_episode stops at MAX_STEPS, as for every executor), so a
         # chunk cut short costs only its own steps: at least one action per chunk.
         self.max_chunks = max_chunks or MAX_STEPS
-        # "done" verdicts in a row, as the agent's graph asks; None: the judge never ends it
-        self.confirmations = confirmations
+        self.completion = completion  # when the judge ends an episode, as in the agent's graph
         self.call_seconds: list[float] = []  # imagine + invert + judge, per executor call
         self.claimed = False  # did the judge end the last episode with "done"?
         self.claims: list[tuple[bool, bool]] = []  # (claimed, ground truth) per episode
@@ -124,15 +124,19 @@ class WorldModelSkillExecutor:
             started = time.perf_counter()
             proposal = self.executor.propose(step, seen[-1], state, objects=obs.objects)
             self.call_seconds.append(time.perf_counter() - started)
+            finished = len(proposal.actions) == 0
             yield from proposal.actions
-            seen.append(sim.render())
+            if not finished:
+                seen.append(sim.render())
             judged = self.judge.completion(seen, step.instruction)
             if self.use_effects:
                 now = PerceivedScene.from_observation(sim.observe())
                 judged = combined_score(judged, effects_hold(call, before, now))
-            streak = streak + 1 if judged >= 0.5 else 0
-            if self.confirmations is not None and streak >= self.confirmations:
+            streak = self.completion.update(streak, judged)  # the agent's graph's rule
+            if self.completion.done(streak, judged, finished):
                 self.claimed = True
+                return
+            if finished:
                 return
 
 

@@ -70,6 +70,7 @@ def _record_part(seed: int, episodes: int, part: Path, progress, options) -> Non
 
 def _record_range(seed, episodes, checkpoints, progress) -> dict[str, np.ndarray]:
     os.environ.setdefault("MUJOCO_GL", "egl")
+    from agent.completion import CompletionRule
     from evals.skills_eval import WorldModelSkillExecutor, task_for
     from robot_bridge.sim.experts import expert_actions
     from robot_bridge.sim.predicates import is_success
@@ -91,7 +92,7 @@ def _record_range(seed, episodes, checkpoints, progress) -> dict[str, np.ndarray
         executor = WorldModelSkillExecutor(
             seed=s * 1000,
             rollouts=1,
-            confirmations=None,  # the handover, not the judge, ends the learned part
+            completion=CompletionRule(confirmations=None),  # the handover ends the learned part
             imaginer=imaginer,
             judge_path=Path(checkpoints) / "judge" if checkpoints else None,
         )
