@@ -455,14 +455,17 @@ def test_policy_evaluation_compares_imagined_moves_with_the_expert(wm_arrays):
     rows = evaluation_windows(wm_arrays, cfg.frames, 4, 0, np.flatnonzero(wm_arrays.success))
     _, _, act = window_indices(wm_arrays, rows, cfg.context_frames, cfg.frames)
     for sign, expected in ((1.0, 1.0), (-1.0, -1.0)):
-        answers = iter(sign * wm_arrays.actions[act[i]] for i in range(len(rows)))
 
         class OracleIDM:
+            def __init__(self, answers):
+                self.answers = iter(answers)
+
             def invert(self, video):
-                moves = torch.as_tensor(next(answers))
+                moves = torch.as_tensor(next(self.answers))
                 return moves[None].repeat(len(video), 1, 1)
 
-        scored = evaluate_policy(pipeline, OracleIDM(), wm_arrays, goals, windows=4, rollouts=2)
+        oracle = OracleIDM([sign * wm_arrays.actions[act[i]] for i in range(len(rows))])
+        scored = evaluate_policy(pipeline, oracle, wm_arrays, goals, windows=4, rollouts=2)
         assert all(np.linalg.norm(wm_arrays.actions[act[i], :3].sum(0)) > 1e-3 for i in range(4))
         assert scored["policy.move_cosine"] == pytest.approx(expected, abs=1e-3)
         assert scored["policy.move_ratio"] == pytest.approx(1.0, abs=1e-3)
